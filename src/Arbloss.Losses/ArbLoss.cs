@@ -1,0 +1,139 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Arbloss.Losses
+{
+    /// <summary>
+    /// ARB-Loss, the attraction-repulsion-balanced loss of Xie, Yang, Cai and He (Neurocomputing 527, 2023):
+    /// <c>L(z, y) = -log( e^{z_y} / sum_j (n_j / n_y) e^{z_j} ) = logsumexp_j (z_j + log n_j) - (z_y + log n_y)</c>.
+    /// </summary>
+    /// <remarks>
+    /// <para>Counts come either from each batch's targets (<see cref="CountSource.Batch"/>, the authors' default:
+    /// classes absent from the batch get no repulsion) or from the training set (<see cref="CountSource.Global"/>,
+    /// equal to Balanced Softmax / logit adjustment with tau = 1).</para>
+    /// <para>Computed in log-sum-exp form: no clamp, exact gradients for logits of any magnitude, and
+    /// float16/bfloat16 logits are computed in float32. Global counts are a registered buffer, so
+    /// <c>loss.to(device)</c> moves them once and no host-to-device copy happens per step.</para>
+    /// </remarks>
+    public sealed class ArbLoss : Loss<Tensor, Tensor, Tensor>
+    {
+        // Registered buffers (global counts only); field names equal buffer names so Module.to() updates them.
+        private Tensor? log_class_counts;
+        private Tensor? log_class_counts_f32;
+        private readonly long[]? _classCounts;
+
+        /// <summary>ARB-Loss with global counts: the training set's per-class counts.</summary>
+        /// <param name="classCounts">Number of training samples of each class; length = number of classes.
+        /// Classes with count 0 never receive repulsion; a target of such a class is an error.</param>
+        /// <param name="reduction">Mean (default) or Sum give a scalar; None gives one loss per sample.</param>
+        /// <exception cref="ArgumentNullException"><paramref name="classCounts"/> is null.</exception>
+        /// <exception cref="ArgumentException">The counts are empty, negative, or all zero.</exception>
+        public ArbLoss(long[] classCounts, nn.Reduction reduction = nn.Reduction.Mean) : base(reduction)
+        {
+            if (classCounts is null) throw new ArgumentNullException(nameof(classCounts));
+            LossChecks.HostCounts(classCounts.Select(c => (double)c).ToArray(), nameof(classCounts));
+            _classCounts = (long[])classCounts.Clone();
+            CountSource = CountSource.Global;
+            NumClasses = classCounts.Length;
+            var logCounts = tensor(classCounts.Select(c => Math.Log(c)).ToArray(), ScalarType.Float64);
+            log_class_counts = logCounts;
+            log_class_counts_f32 = logCounts.to_type(ScalarType.Float32);
+            RegisterComponents();
+        }
+
+        /// <summary>ARB-Loss with batch counts (the authors' default): each call counts the classes in its targets.</summary>
+        /// <param name="numClasses">Number of classes C (the logits' second dimension).</param>
+        /// <param name="reduction">Mean (default) or Sum give a scalar; None gives one loss per sample.</param>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="numClasses"/> is less than 1.</exception>
+        public ArbLoss(int numClasses, nn.Reduction reduction = nn.Reduction.Mean) : base(reduction)
+        {
+            if (numClasses < 1)
+                throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "The number of classes must be at least 1.");
+            CountSource = CountSource.Batch;
+            NumClasses = numClasses;
+            RegisterComponents();
+        }
+
+        /// <summary>Where the class counts come from.</summary>
+        public CountSource CountSource { get; }
+
+        /// <summary>Number of classes C.</summary>
+        public int NumClasses { get; }
+
+        /// <summary>The global class counts given at construction; null in batch mode.</summary>
+        public IReadOnlyList<long>? ClassCounts => _classCounts;
+
+        /// <summary>
+        /// Whether each call checks that targets lie in [0, C) and (global counts) that every target's class has a
+        /// positive count. Costs one device synchronisation per call; default true.
+        /// </summary>
+        public bool ValidateTargets { get; set; } = true;
+
+        /// <summary>Computes the loss of <paramref name="input"/> logits [B, C] against int64 targets [B].</summary>
+        /// <returns>A scalar (Mean, Sum) or [B] (None). An empty batch gives 0 (Mean, Sum) or an empty vector (None).</returns>
+        /// <exception cref="ArgumentException">Wrong rank, dtype, device, batch or class size; a target outside [0, C);
+        /// or, with global counts, a target whose class count is 0.</exception>
+        public override Tensor forward(Tensor input, Tensor target)
+        {
+            CheckShapes(input, target);
+            if (CountSource == CountSource.Batch)
+            {
+                if (ValidateTargets) LossChecks.Values(target, NumClasses, null, nameof(target), nameof(target));
+                using var scope = NewDisposeScope();
+                var x = Functional.ComputeInput(input);
+                var logCounts = Functional.BatchLogCounts(target, NumClasses, x.dtype);
+                return Functional.ArbLossCore(x, target, logCounts, reduction).MoveToOuterDisposeScope();
+            }
+            else
+            {
+                var buffer = log_class_counts!;
+                if (!LossChecks.SameDevice(buffer, input))
+                    throw new ArgumentException($"The loss's class counts are on {buffer.device} but the logits are on {input.device}; call loss.to({input.device}) once after construction.", nameof(input));
+                if (ValidateTargets) LossChecks.TargetsAgainstGlobalCounts(target, _classCounts!, buffer, nameof(target), "classCounts");
+                using var scope = NewDisposeScope();
+                var x = Functional.ComputeInput(input);
+                var logCounts = x.dtype == ScalarType.Float32 ? log_class_counts_f32! : buffer.to_type(x.dtype);
+                return Functional.ArbLossCore(x, target, logCounts, reduction).MoveToOuterDisposeScope();
+            }
+        }
+
+        /// <summary>
+        /// Computes the loss with explicitly supplied counts, overriding the module's count source: for batch counts
+        /// all-reduced across processes, accumulated over micro-batches, or taken from un-mixed targets under mixup.
+        /// </summary>
+        /// <param name="input">Logits [B, C].</param>
+        /// <param name="target">int64 targets [B].</param>
+        /// <param name="classCounts">Counts [C] on the logits' device.</param>
+        /// <returns>A scalar (Mean, Sum) or [B] (None).</returns>
+        /// <exception cref="ArgumentException">As <see cref="Functional.arb_loss"/>.</exception>
+        public Tensor forward(Tensor input, Tensor target, Tensor classCounts)
+        {
+            CheckShapes(input, target);
+            if (classCounts is null) throw new ArgumentNullException(nameof(classCounts));
+            return Functional.arb_loss(input, target, classCounts, reduction, ValidateTargets);
+        }
+
+        private void CheckShapes(Tensor input, Tensor target)
+        {
+            LossChecks.Logits(input, nameof(input));
+            if (input.shape[1] != NumClasses)
+                throw new ArgumentException($"The logits have {input.shape[1]} classes but the loss was built for {NumClasses}.", nameof(input));
+            LossChecks.Target(target, input, nameof(target));
+        }
+
+        /// <inheritdoc />
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                log_class_counts?.Dispose();
+                log_class_counts_f32?.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+}

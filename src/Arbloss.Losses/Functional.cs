@@ -1,0 +1,72 @@
+using System;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Arbloss.Losses
+{
+    /// <summary>
+    /// Functional forms of the package's losses, in TorchSharp's <c>torch.nn.functional</c> style
+    /// (<c>using static Arbloss.Losses.Functional;</c>).
+    /// </summary>
+    public static class Functional
+    {
+        /// <summary>
+        /// ARB-Loss: <c>L(z, y) = logsumexp_j (z_j + log n_j) - (z_y + log n_y)</c>, i.e. cross-entropy of the
+        /// logits shifted by the log class counts, computed in log-sum-exp form (exact, no clamp).
+        /// </summary>
+        /// <param name="input">Logits [B, C], float16, bfloat16, float32 or float64. Half-precision logits are
+        /// computed in float32; the loss is then float32 and the gradient comes back in the input's dtype.</param>
+        /// <param name="target">Class indices [B], int64, in [0, C), on the logits' device.</param>
+        /// <param name="classCounts">Per-class counts [C] on the logits' device (any real dtype), for example
+        /// training-set counts, or batch counts all-reduced across processes or accumulated over several
+        /// micro-batches. When null, the counts of <paramref name="target"/> itself are used (the authors' default):
+        /// classes absent from the batch get exactly zero gradient. Classes with count 0 drop out of the
+        /// denominator; a target whose class has count 0 is an error.</param>
+        /// <param name="reduction">Mean or Sum give a scalar, None gives [B]. For an empty batch Mean and Sum
+        /// give 0 (not NaN) and None gives an empty vector; the gradient is then zero.</param>
+        /// <param name="validate">Check targets and counts (one device synchronisation). Pass false on hot paths
+        /// whose inputs are known to be valid; invalid values then give undefined results.</param>
+        /// <returns>The loss, a scalar or [B].</returns>
+        /// <exception cref="ArgumentNullException">An argument is null.</exception>
+        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size; a target outside [0, C);
+        /// negative, NaN or infinite counts; or a target whose count is 0.</exception>
+        public static Tensor arb_loss(Tensor input, Tensor target, Tensor? classCounts = null,
+            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true)
+        {
+            LossChecks.Logits(input, nameof(input));
+            LossChecks.Target(target, input, nameof(target));
+            if (classCounts is not null) LossChecks.CountsShape(classCounts, input, nameof(classCounts));
+            if (validate) LossChecks.Values(target, input.shape[1], classCounts, nameof(target), nameof(classCounts));
+
+            using var scope = NewDisposeScope();
+            var x = ComputeInput(input);
+            Tensor logCounts = classCounts is null
+                ? BatchLogCounts(target, input.shape[1], x.dtype)
+                : classCounts.to_type(x.dtype).log();
+            return ArbLossCore(x, target, logCounts, reduction).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>Half-precision logits are promoted to float32 for the loss computation.</summary>
+        internal static Tensor ComputeInput(Tensor input) =>
+            input.dtype == ScalarType.Float16 || input.dtype == ScalarType.BFloat16 ? input.to_type(ScalarType.Float32) : input;
+
+        /// <summary>log of the per-class counts of <paramref name="target"/>, -inf for absent classes.</summary>
+        internal static Tensor BatchLogCounts(Tensor target, long numClasses, ScalarType dtype)
+        {
+            // log of an integer tensor yields the default float dtype: one kernel fewer when that is the logits' dtype.
+            var counts = target.bincount(null, numClasses);
+            return torch.get_default_dtype() == dtype ? counts.log() : counts.to_type(dtype).log_();
+        }
+
+        /// <summary>The loss on already validated inputs: cross-entropy of <c>x + logCounts</c>.</summary>
+        internal static Tensor ArbLossCore(Tensor x, Tensor target, Tensor logCounts, nn.Reduction reduction)
+        {
+            if (x.shape[0] == 0) return EmptyBatchLoss(x, reduction);
+            return nn.functional.cross_entropy(x.add(logCounts), target, reduction: reduction);
+        }
+
+        /// <summary>The documented result for an empty batch: 0 for Mean and Sum, an empty vector for None, zero gradient.</summary>
+        internal static Tensor EmptyBatchLoss(Tensor x, nn.Reduction reduction) =>
+            reduction == nn.Reduction.None ? x.sum(1) : x.sum();
+    }
+}

@@ -1,0 +1,175 @@
+using System;
+using System.Collections.Generic;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Arbloss.Losses
+{
+    /// <summary>Argument validation shared by the losses: every failure is an <see cref="ArgumentException"/> naming the argument.</summary>
+    internal static class LossChecks
+    {
+        /// <summary>Logits must be a floating-point matrix [B, C] with C &gt;= 1.</summary>
+        internal static void Logits(Tensor input, string name = "input")
+        {
+            if (input is null) throw new ArgumentNullException(name);
+            if (input.IsInvalid) throw new ArgumentException("The logits tensor has been disposed.", name);
+            if (input.dim() != 2)
+                throw new ArgumentException($"Logits must have shape [batch, classes]; got rank {input.dim()} with shape [{string.Join(", ", input.shape)}]. Reshape to 2-D (e.g. input.view(-1, numClasses)).", name);
+            if (!input.is_floating_point())
+                throw new ArgumentException($"Logits must be floating point (float16, bfloat16, float32 or float64); got {input.dtype}. Convert with input.to_type(ScalarType.Float32).", name);
+            if (input.shape[1] < 1)
+                throw new ArgumentException("Logits must have at least one class column.", name);
+        }
+
+        /// <summary>Targets must be an int64 vector [B] on the logits' device.</summary>
+        internal static void Target(Tensor target, Tensor input, string name = "target")
+        {
+            if (target is null) throw new ArgumentNullException(name);
+            if (target.IsInvalid) throw new ArgumentException("The target tensor has been disposed.", name);
+            if (target.dim() != 1)
+                throw new ArgumentException($"Targets must be a vector [batch] of class indices; got shape [{string.Join(", ", target.shape)}]. For one-hot or soft targets pass the class indices (argmax).", name);
+            if (target.dtype != ScalarType.Int64)
+                throw new ArgumentException($"Targets must be int64 class indices; got {target.dtype}. Convert with target.to_type(ScalarType.Int64).", name);
+            if (target.shape[0] != input.shape[0])
+                throw new ArgumentException($"Batch size mismatch: logits have {input.shape[0]} rows but targets have {target.shape[0]} entries.", name);
+            if (!SameDevice(target, input))
+                throw new ArgumentException($"Targets are on {target.device} but logits are on {input.device}; move them with target.to(input.device).", name);
+        }
+
+        /// <summary>Per-class counts supplied as a tensor: a vector [C] of finite, non-negative numbers on the logits' device.</summary>
+        internal static void CountsShape(Tensor counts, Tensor input, string name)
+        {
+            if (counts.IsInvalid) throw new ArgumentException("The class-count tensor has been disposed.", name);
+            if (counts.dim() != 1 || counts.shape[0] != input.shape[1])
+                throw new ArgumentException($"Class counts must be a vector with one entry per class ({input.shape[1]}); got shape [{string.Join(", ", counts.shape)}].", name);
+            if (counts.dtype == ScalarType.Bool || torch.is_complex(counts.dtype))
+                throw new ArgumentException($"Class counts must be integer or floating point; got {counts.dtype}.", name);
+            if (!SameDevice(counts, input))
+                throw new ArgumentException($"Class counts are on {counts.device} but logits are on {input.device}; keep the counts on the logits' device (register them as a buffer or move them once with counts.to(device)).", name);
+        }
+
+        /// <summary>True when both tensors live on the same device (type and index).</summary>
+        internal static bool SameDevice(Tensor a, Tensor b) => a.device_type == b.device_type && a.device_index == b.device_index;
+
+        /// <summary>Host-side class counts: non-empty, each finite and non-negative, at least one positive.</summary>
+        internal static double[] HostCounts(IReadOnlyList<double> counts, string name)
+        {
+            if (counts is null) throw new ArgumentNullException(name);
+            if (counts.Count == 0) throw new ArgumentException("Class counts must contain one entry per class; got an empty array.", name);
+            var result = new double[counts.Count];
+            bool anyPositive = false;
+            for (int i = 0; i < counts.Count; i++)
+            {
+                double c = counts[i];
+                if (double.IsNaN(c) || double.IsInfinity(c))
+                    throw new ArgumentException($"Class count {i} is {c}; counts must be finite.", name);
+                if (c < 0)
+                    throw new ArgumentException($"Class count {i} is {c}; counts must be non-negative.", name);
+                anyPositive |= c > 0;
+                result[i] = c;
+            }
+            if (!anyPositive) throw new ArgumentException("All class counts are zero; at least one class needs training samples.", name);
+            return result;
+        }
+
+        /// <summary>
+        /// One device synchronisation that checks targets lie in [0, C) and, when <paramref name="counts"/> is given,
+        /// that counts are finite and non-negative and every target's count is positive. Only on failure is the
+        /// exact problem located (slow path) and thrown.
+        /// </summary>
+        internal static void Values(Tensor target, long numClasses, Tensor? counts, string targetName, string countsName)
+        {
+            if (target.device_type == DeviceType.CPU && (counts is null || counts.device_type == DeviceType.CPU))
+            {
+                HostValues(target, numClasses, counts, targetName, countsName);
+                return;
+            }
+            using var scope = NewDisposeScope();
+            Tensor bad = target.lt(0).logical_or(target.ge(numClasses)).any();
+            if (counts is not null)
+            {
+                var c = counts.to_type(ScalarType.Float64);
+                bad = bad.logical_or(c.isfinite().logical_not().any()).logical_or(c.lt(0).any());
+                if (target.shape[0] > 0)
+                {
+                    var picked = c.index_select(0, target.clamp(0, numClasses - 1));
+                    bad = bad.logical_or(picked.le(0).any());
+                }
+            }
+            if (!bad.item<bool>()) return;
+
+            // Slow path: say exactly what is wrong.
+            using var hostTarget = target.cpu();
+            using var hostCounts = counts?.cpu();
+            HostValues(hostTarget, numClasses, hostCounts, targetName, countsName);
+        }
+
+        /// <summary>
+        /// Checks targets against fixed (already validated) global counts: range on every call, and a positive count
+        /// for every target. CPU targets are read in place; device targets cost one synchronisation.
+        /// </summary>
+        internal static void TargetsAgainstGlobalCounts(Tensor target, long[] hostCounts, Tensor logCounts, string targetName, string countsName)
+        {
+            long numClasses = hostCounts.Length;
+            if (target.device_type == DeviceType.CPU)
+            {
+                using var contiguousTarget = target.contiguous();
+                var t = contiguousTarget.data<long>();
+                long n = t.Count;
+                for (long i = 0; i < n; i++)
+                {
+                    long v = t[i];
+                    if (v < 0 || v >= numClasses)
+                        throw new ArgumentException($"Targets must lie in [0, {numClasses}); target {i} is {v}.", targetName);
+                    if (hostCounts[v] <= 0)
+                        throw new ArgumentException($"Target {i} is class {v}, whose global count is 0; a sample's own class must have a positive count. Check that the counts come from the training labels.", countsName);
+                }
+                return;
+            }
+            bool bad;
+            using (var scope = NewDisposeScope())
+            {
+                var outOfRange = target.lt(0).logical_or(target.ge(numClasses)).any();
+                var zero = target.shape[0] > 0
+                    ? logCounts.index_select(0, target.clamp(0, numClasses - 1)).isneginf().any()
+                    : torch.zeros(1, ScalarType.Bool, target.device).any();
+                bad = outOfRange.logical_or(zero).item<bool>();
+            }
+            if (bad)
+            {
+                using var hostTarget = target.cpu();
+                using var hostLog = logCounts.cpu();
+                TargetsAgainstGlobalCounts(hostTarget, hostCounts, hostLog, targetName, countsName);
+            }
+        }
+
+        /// <summary>The same checks on CPU tensors, read in place without launching kernels.</summary>
+        private static void HostValues(Tensor target, long numClasses, Tensor? counts, string targetName, string countsName)
+        {
+            using var contiguousTarget = target.contiguous();
+            var t = contiguousTarget.data<long>();
+            long n = t.Count;
+            for (long i = 0; i < n; i++)
+            {
+                long v = t[i];
+                if (v < 0 || v >= numClasses)
+                    throw new ArgumentException($"Targets must lie in [0, {numClasses}); target {i} is {v}.", targetName);
+            }
+            if (counts is null) return;
+            double[] host;
+            using (var c64 = counts.to_type(ScalarType.Float64).contiguous()) host = c64.data<double>().ToArray();
+            for (int i = 0; i < host.Length; i++)
+            {
+                if (double.IsNaN(host[i]) || double.IsInfinity(host[i]))
+                    throw new ArgumentException($"Class count {i} is {host[i]}; counts must be finite.", countsName);
+                if (host[i] < 0)
+                    throw new ArgumentException($"Class count {i} is {host[i]}; counts must be non-negative.", countsName);
+            }
+            for (long i = 0; i < n; i++)
+            {
+                if (host[t[i]] <= 0)
+                    throw new ArgumentException($"Target {i} is class {t[i]}, whose count is 0; a sample's own class must have a positive count (the loss would be infinite). Check that the counts come from the training labels.", countsName);
+            }
+        }
+    }
+}
