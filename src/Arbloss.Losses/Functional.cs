@@ -8,7 +8,7 @@ namespace Arbloss.Losses
     /// Functional forms of the package's losses, in TorchSharp's <c>torch.nn.functional</c> style
     /// (<c>using static Arbloss.Losses.Functional;</c>).
     /// </summary>
-    public static class Functional
+    public static partial class Functional
     {
         /// <summary>
         /// ARB-Loss: <c>L(z, y) = logsumexp_j (z_j + log n_j) - (z_y + log n_y)</c>, i.e. cross-entropy of the
