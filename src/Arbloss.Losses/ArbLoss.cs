@@ -82,10 +82,19 @@ namespace Arbloss.Losses
             CheckShapes(input, target);
             if (CountSource == CountSource.Batch)
             {
-                if (ValidateTargets) LossChecks.Values(target, NumClasses, null, nameof(target), nameof(target));
                 using var scope = NewDisposeScope();
                 var x = Functional.ComputeInput(input);
-                var logCounts = Functional.BatchLogCounts(target, NumClasses, x.dtype);
+                Tensor logCounts;
+                if (ValidateTargets && target.device_type == DeviceType.CPU)
+                {
+                    // One pass over the targets on the host both validates them and counts the classes.
+                    logCounts = LossChecks.HostBatchLogCounts(target, NumClasses, x.dtype, nameof(target));
+                }
+                else
+                {
+                    if (ValidateTargets) LossChecks.Values(target, NumClasses, null, nameof(target), nameof(target));
+                    logCounts = Functional.BatchLogCounts(target, NumClasses, x.dtype);
+                }
                 return Functional.ArbLossCore(x, target, logCounts, reduction).MoveToOuterDisposeScope();
             }
             else

@@ -143,6 +143,37 @@ namespace Arbloss.Losses
             }
         }
 
+        /// <summary>
+        /// For CPU targets: checks that every target lies in [0, C) and returns the log of the per-class counts
+        /// (-inf for absent classes) as a [C] tensor of <paramref name="dtype"/>, without launching kernels.
+        /// </summary>
+        internal static Tensor HostBatchLogCounts(Tensor target, long numClasses, ScalarType dtype, string targetName)
+        {
+            var counts = new long[numClasses];
+            using (var contiguousTarget = target.contiguous())
+            {
+                var t = contiguousTarget.data<long>();
+                long n = t.Count;
+                for (long i = 0; i < n; i++)
+                {
+                    long v = t[i];
+                    if (v < 0 || v >= numClasses)
+                        throw new ArgumentException($"Targets must lie in [0, {numClasses}); target {i} is {v}.", targetName);
+                    counts[v]++;
+                }
+            }
+            if (dtype == ScalarType.Float64)
+            {
+                var log64 = new double[numClasses];
+                for (long j = 0; j < numClasses; j++) log64[j] = Math.Log(counts[j]);
+                return torch.tensor(log64, ScalarType.Float64);
+            }
+            var log32 = new float[numClasses];
+            for (long j = 0; j < numClasses; j++) log32[j] = (float)Math.Log(counts[j]);
+            var result = torch.tensor(log32, ScalarType.Float32);
+            return dtype == ScalarType.Float32 ? result : result.to_type(dtype);
+        }
+
         /// <summary>The same checks on CPU tensors, read in place without launching kernels.</summary>
         private static void HostValues(Tensor target, long numClasses, Tensor? counts, string targetName, string countsName)
         {
