@@ -222,7 +222,7 @@ namespace Arbloss.Losses.Diagnostics
             double eps = Math.Max(cObs, FeatureDimension) * 2.220446049250313e-16;
             var keep = s.gt(s.max().mul(eps)).logical_and(s.gt(0));
             var projected = vh.matmul(sigmaW).mul(vh).sum(1);                          // v_k^T Sigma_W v_k
-            var nc1 = projected.div(s.pow(2).masked_fill(keep.logical_not(), 1)).masked_fill(keep.logical_not(), 0).sum();
+            var nc1 = projected.div(s.pow(2).masked_fill(keep.logical_not(), 1)).masked_fill(keep.logical_not(), 0).sum().clamp_min(0);   // >= 0 up to rounding
 
             var parts = new List<Tensor> { nc1 };
             parts.AddRange(Geometry(m, cObs));
