@@ -42,8 +42,7 @@ namespace Arbloss.Losses
             Beta = beta;
             BaseLoss = baseLoss;
             Gamma = gamma;
-            using (var counts = tensor(host, ScalarType.Float64))
-                class_weights = Functional.EffectiveNumberWeights(counts, beta).DetachFromDisposeScope();
+            class_weights = ComparisonLossHelpers.PerClassBuffer(host, counts => Functional.EffectiveNumberWeights(counts, beta));
             _weights = class_weights.data<double>().ToArray();
             RegisterComponents();
         }

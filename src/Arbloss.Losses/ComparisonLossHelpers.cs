@@ -1,4 +1,5 @@
 using System;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Arbloss.Losses
@@ -11,6 +12,17 @@ namespace Arbloss.Losses
         {
             if (classCounts is null) throw new ArgumentNullException(name);
             return LossChecks.HostCounts(Array.ConvertAll(classCounts, c => (double)c), name);
+        }
+
+        /// <summary>
+        /// A module's per-class constant, computed in float64 on the CPU from host counts. Intermediates are freed at
+        /// once; the result is detached from any dispose scope, so a loss built inside a scope keeps its buffer.
+        /// </summary>
+        internal static Tensor PerClassBuffer(double[] hostCounts, Func<Tensor, Tensor> compute)
+        {
+            using var scope = NewDisposeScope();
+            var counts = tensor(hostCounts, ScalarType.Float64);
+            return compute(counts).DetachFromDisposeScope();
         }
 
         /// <summary>Shapes of a module call, and that the module's per-class buffer is on the logits' device.</summary>

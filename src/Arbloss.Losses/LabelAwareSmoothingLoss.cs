@@ -43,8 +43,7 @@ namespace Arbloss.Losses
             SmoothTail = smoothTail;
             Shape = shape;
             Power = power;
-            using (var counts = tensor(host, ScalarType.Float64))
-                smoothing = Functional.LabelAwareSmoothingFactors(counts, smoothHead, smoothTail, shape, power).DetachFromDisposeScope();
+            smoothing = ComparisonLossHelpers.PerClassBuffer(host, counts => Functional.LabelAwareSmoothingFactors(counts, smoothHead, smoothTail, shape, power));
             _smoothing = smoothing.data<double>().ToArray();
             RegisterComponents();
         }

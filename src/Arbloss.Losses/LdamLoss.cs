@@ -41,8 +41,7 @@ namespace Arbloss.Losses
             _classCounts = (long[])classCounts.Clone();
             MaxMargin = maxMargin;
             Scale = scale;
-            using (var counts = tensor(host, ScalarType.Float64))
-                margins = Functional.LdamMargins(counts, maxMargin).DetachFromDisposeScope();
+            margins = ComparisonLossHelpers.PerClassBuffer(host, counts => Functional.LdamMargins(counts, maxMargin));
             _margins = margins.data<double>().ToArray();
             class_weights = ones(host.Length, ScalarType.Float64).DetachFromDisposeScope();
             RegisterComponents();

@@ -36,8 +36,7 @@ namespace Arbloss.Losses
             Functional.CheckTau(tau);
             _classCounts = (long[])classCounts.Clone();
             Tau = tau;
-            using (var counts = tensor(host, ScalarType.Float64))
-                logit_adjustment = Functional.LogitAdjustmentTerms(counts, tau).DetachFromDisposeScope();
+            logit_adjustment = ComparisonLossHelpers.PerClassBuffer(host, counts => Functional.LogitAdjustmentTerms(counts, tau));
             RegisterComponents();
         }
 

@@ -14,7 +14,8 @@ namespace Arbloss.Losses.Sampling
         private const int BlockShift = 12;
         private const int BlockSize = 1 << BlockShift;
 
-        private readonly LabelIndex _index;
+        private readonly int[] _items;
+        private readonly Slot[] _slots;
         private readonly AliasTable _alias;
         private readonly int _seed, _epoch;
         private readonly long _tag, _start, _count;
@@ -32,7 +33,13 @@ namespace Arbloss.Losses.Sampling
         /// <param name="count">Number of positions.</param>
         internal ClassDrawEnumerator(LabelIndex index, AliasTable alias, int seed, int epoch, long tag, long start, long count)
         {
-            _index = index;
+            _items = index.Items;
+            _slots = new Slot[index.PresentClasses.Length];
+            for (int k = 0; k < _slots.Length; k++)
+            {
+                int c = index.PresentClasses[k];
+                _slots[k] = new Slot(index.Offsets[c], (uint)index.Counts[c]);
+            }
             _alias = alias;
             _seed = seed;
             _epoch = epoch;
@@ -73,10 +80,12 @@ namespace Arbloss.Losses.Sampling
                 _blockLeft = BlockSize;
             }
             _blockLeft--;
-            int c = _index.PresentClasses[_alias.Sample(ref _rng)];
-            int r = (int)_rng.NextBounded((uint)_index.Counts[c]);
-            return _index.Items[_index.Offsets[c] + r];
+            ref readonly Slot slot = ref _slots[_alias.Sample(ref _rng)];
+            return _items[slot.Offset + (int)_rng.NextBounded(slot.Count)];
         }
+
+        /// <summary>Where a non-empty class's items start in the grouped item array, and how many there are.</summary>
+        private readonly record struct Slot(int Offset, uint Count);
 
         public void Dispose()
         {
