@@ -39,9 +39,9 @@ namespace Arbloss.Losses
             _classCounts = (long[])classCounts.Clone();
             CountSource = CountSource.Global;
             NumClasses = classCounts.Length;
-            var logCounts = tensor(classCounts.Select(c => Math.Log(c)).ToArray(), ScalarType.Float64);
-            log_class_counts = logCounts;
-            log_class_counts_f32 = logCounts.to_type(ScalarType.Float32);
+            // Buffers belong to the module, not to whatever dispose scope the caller has open.
+            log_class_counts = tensor(classCounts.Select(c => Math.Log(c)).ToArray(), ScalarType.Float64).DetachFromDisposeScope();
+            log_class_counts_f32 = log_class_counts.to_type(ScalarType.Float32).DetachFromDisposeScope();
             RegisterComponents();
         }
 

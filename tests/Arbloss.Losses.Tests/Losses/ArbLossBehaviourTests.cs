@@ -148,6 +148,15 @@ namespace Arbloss.Losses.Tests.Losses
         }
 
         [Fact]
+        public void ModuleBuiltInsideADisposeScopeOutlivesIt()
+        {
+            ArbLoss loss;
+            using (NewDisposeScope()) loss = new ArbLoss(new long[] { 5, 3, 1 });
+            using (loss)
+                Assert.True(float.IsFinite(loss.call(randn(2, 3), tensor(new long[] { 0, 2 })).item<float>()));
+        }
+
+        [Fact]
         public void ValidationCanBeSwitchedOffForHotPaths()
         {
             using var loss = new ArbLoss(4) { ValidateTargets = false };
