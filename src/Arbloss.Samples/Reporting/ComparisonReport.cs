@@ -90,7 +90,11 @@ namespace Arbloss.Samples.Reporting
                 for (int m = 0; m < metrics.Length; m++)
                 {
                     if (metrics[m].Value(runs[k]) is not double v) continue;
-                    bars.Add(new Bar { Position = m - 0.4 + width * (k + 0.5), Value = v, Size = width * 0.95, FillColor = RunPlots.Palette(k) });
+                    bars.Add(new Bar
+                    {
+                        Position = m - 0.4 + width * (k + 0.5), Value = v, Size = width * 0.95, FillColor = RunPlots.Palette(k),
+                        Label = v.ToString("F1", CultureInfo.InvariantCulture),
+                    });
                 }
                 var plottable = plot.Add.Bars(bars);
                 plottable.LegendText = runs[k].Loss;
@@ -99,7 +103,7 @@ namespace Arbloss.Samples.Reporting
             plot.Axes.SetLimits(-0.6, metrics.Length - 0.4, 0, 105);
             plot.YLabel("test accuracy (%)");
             plot.Title(title);
-            plot.ShowLegend(Alignment.UpperRight);
+            plot.ShowLegend(Edge.Right);
             return plot;
         }
     }

@@ -89,6 +89,26 @@ namespace Arbloss.Samples.Tests.Training
         }
 
         [Fact]
+        public void CifarRecipeTrainsResNet32WithMixupFromAnArchive()
+        {
+            using var dir = new TempDir();
+            TestData.WriteTarGz(dir.Combine("cifar-10-binary.tar.gz"), "cifar-10-batches-bin", TestData.CifarFiles(false, trainPerFile: 8, test: 20));
+            var shipped = ConfigLoader.LoadFile(ShippedConfigs.Resolve("cifar10-lt/imb0.1_arb_mixup"),
+                new[] { $"data_path='{dir.Path}'", "num_epochs=1", "warmup_epochs=1", "batch_size=16", "workers=2" });
+            var results = new Trainer(shipped, new TrainerOptions
+            {
+                OutputDir = dir.Combine("out"), WritePlots = false,
+                Data = new Arbloss.Samples.Data.DataContext(allowDownload: false, cacheRoot: dir.Combine("cache")),
+            }).Run();
+            Assert.Equal("cifar10-lt", results.Dataset);
+            Assert.Equal("arb_batch", results.Loss);
+            Assert.Equal(464_154, results.Parameters);
+            Assert.Equal(new[] { 0, 1, 2 }, results.ShotGroups["many"]);
+            Assert.Equal(new[] { 7, 8, 9 }, results.ShotGroups["few"]);
+            Assert.True(File.Exists(dir.Combine("out", "checkpoints", "last.ckpt")));
+        }
+
+        [Fact]
         public void StopInsideAnEpochKeepsTheLastFinishedEpoch()
         {
             using var dir = new TempDir();
