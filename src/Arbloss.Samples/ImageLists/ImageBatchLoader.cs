@@ -185,7 +185,7 @@ namespace Arbloss.Samples.ImageLists
                         using var view = images[slot];
                         Transform.Apply(image, seed, MemoryMarshal.Cast<byte, float>(view.bytes)[..length]);
                     }
-                    catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or IOException or UnauthorizedAccessException)
+                    catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
                     {
                         failed[slot] = ex;
                         if (Options.Policy == InvalidEntryPolicy.Throw) state.Stop();
