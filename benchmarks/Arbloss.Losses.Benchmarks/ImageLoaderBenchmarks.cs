@@ -15,16 +15,18 @@ namespace Arbloss.Losses.Benchmarks
     /// pipelines do. Per-image times; the single-threaded rows are images per second per core.
     /// </summary>
     /// <remarks>
-    /// Runs in process (short-run settings): the loader allocates TorchSharp tensors, and the project BenchmarkDotNet
-    /// generates for an out-of-process run does not get the repository's libLibTorchSharp.so load fix.
+    /// Runs in process (1 launch, 3 warm-up and 15 measured iterations; the machine is shared, so more iterations than a
+    /// short run): the loader allocates TorchSharp tensors, and the project BenchmarkDotNet generates for an
+    /// out-of-process run does not get the repository's libLibTorchSharp.so load fix.
     /// </remarks>
-    [Config(typeof(InProcessShortRun))]
+    [Config(typeof(InProcessRun))]
     [MemoryDiagnoser]
     public class ImageLoaderBenchmarks
     {
-        private sealed class InProcessShortRun : ManualConfig
+        private sealed class InProcessRun : ManualConfig
         {
-            public InProcessShortRun() => AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance));
+            public InProcessRun() => AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance)
+                .WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(15).WithId("InProcess15"));
         }
 
         private const int Images = 32;
