@@ -1,9 +1,27 @@
+using System;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace Arbloss.Losses.Benchmarks
 {
     public static class Program
     {
-        public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        /// <summary>
+        /// Runs in-process (TorchSharp's natives and the ELF fix live next to this assembly) with a short job:
+        /// 1 launch, 3 warm-up and 10 measured iterations. Pass BenchmarkDotNet arguments, e.g. <c>--filter '*LossBenchmarks*'</c>.
+        /// </summary>
+        public static void Main(string[] args)
+        {
+            var job = Job.Default
+                .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(20), logOutput: true))
+                .WithLaunchCount(1)
+                .WithWarmupCount(3)
+                .WithIterationCount(10)
+                .WithId("InProcessShort");
+            var config = DefaultConfig.Instance.AddJob(job.AsDefault());
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+        }
     }
 }

@@ -39,9 +39,9 @@ namespace Arbloss.Losses
             _classCounts = (long[])classCounts.Clone();
             CountSource = CountSource.Global;
             NumClasses = classCounts.Length;
-            var logCounts = tensor(classCounts.Select(c => Math.Log(c)).ToArray(), ScalarType.Float64);
-            log_class_counts = logCounts;
-            log_class_counts_f32 = logCounts.to_type(ScalarType.Float32);
+            // Buffers belong to the module, not to whatever dispose scope the caller has open.
+            log_class_counts = tensor(classCounts.Select(c => Math.Log(c)).ToArray(), ScalarType.Float64).DetachFromDisposeScope();
+            log_class_counts_f32 = log_class_counts.to_type(ScalarType.Float32).DetachFromDisposeScope();
             RegisterComponents();
         }
 
@@ -82,10 +82,19 @@ namespace Arbloss.Losses
             CheckShapes(input, target);
             if (CountSource == CountSource.Batch)
             {
-                if (ValidateTargets) LossChecks.Values(target, NumClasses, null, nameof(target), nameof(target));
                 using var scope = NewDisposeScope();
                 var x = Functional.ComputeInput(input);
-                var logCounts = Functional.BatchLogCounts(target, NumClasses, x.dtype);
+                Tensor logCounts;
+                if (ValidateTargets && target.device_type == DeviceType.CPU)
+                {
+                    // One pass over the targets on the host both validates them and counts the classes.
+                    logCounts = LossChecks.HostBatchLogCounts(target, NumClasses, x.dtype, nameof(target));
+                }
+                else
+                {
+                    if (ValidateTargets) LossChecks.Values(target, NumClasses, null, nameof(target), nameof(target));
+                    logCounts = Functional.BatchLogCounts(target, NumClasses, x.dtype);
+                }
                 return Functional.ArbLossCore(x, target, logCounts, reduction).MoveToOuterDisposeScope();
             }
             else

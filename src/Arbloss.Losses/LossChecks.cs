@@ -143,6 +143,88 @@ namespace Arbloss.Losses
             }
         }
 
+        /// <summary>
+        /// For CPU targets: checks that every target lies in [0, C) and returns the log of the per-class counts
+        /// (-inf for absent classes) as a [C] tensor of <paramref name="dtype"/>, without launching kernels.
+        /// </summary>
+        internal static Tensor HostBatchLogCounts(Tensor target, long numClasses, ScalarType dtype, string targetName)
+        {
+            var counts = new long[numClasses];
+            using (var contiguousTarget = target.contiguous())
+            {
+                var t = contiguousTarget.data<long>();
+                long n = t.Count;
+                for (long i = 0; i < n; i++)
+                {
+                    long v = t[i];
+                    if (v < 0 || v >= numClasses)
+                        throw new ArgumentException($"Targets must lie in [0, {numClasses}); target {i} is {v}.", targetName);
+                    counts[v]++;
+                }
+            }
+            if (dtype == ScalarType.Float64)
+            {
+                var log64 = new double[numClasses];
+                for (long j = 0; j < numClasses; j++) log64[j] = Math.Log(counts[j]);
+                return torch.tensor(log64, ScalarType.Float64);
+            }
+            var log32 = new float[numClasses];
+            for (long j = 0; j < numClasses; j++) log32[j] = (float)Math.Log(counts[j]);
+            var result = torch.tensor(log32, ScalarType.Float32);
+            return dtype == ScalarType.Float32 ? result : result.to_type(dtype);
+        }
+
+        /// <summary>A scalar hyper-parameter: throws <see cref="ArgumentOutOfRangeException"/> naming it unless <paramref name="ok"/>.</summary>
+        internal static void Parameter(double value, bool ok, string name, string requirement)
+        {
+            if (!ok) throw new ArgumentOutOfRangeException(name, value, requirement);
+        }
+
+        /// <summary>Values of a count tensor (one device synchronisation): finite, non-negative, at least one positive.</summary>
+        internal static void CountTensorValues(Tensor counts, string name)
+        {
+            double[] host;
+            using (var c64 = counts.to_type(ScalarType.Float64).cpu().contiguous()) host = c64.data<double>().ToArray();
+            HostCounts(host, name);
+        }
+
+        /// <summary>
+        /// A per-class weight tensor: a floating-point vector [C] on the logits' device; with <paramref name="values"/>,
+        /// also finite and non-negative (one device synchronisation).
+        /// </summary>
+        internal static void WeightTensor(Tensor weight, Tensor input, string name, bool values)
+        {
+            if (weight.IsInvalid) throw new ArgumentException("The class-weight tensor has been disposed.", name);
+            if (weight.dim() != 1 || weight.shape[0] != input.shape[1])
+                throw new ArgumentException($"Class weights must be a vector with one entry per class ({input.shape[1]}); got shape [{string.Join(", ", weight.shape)}].", name);
+            if (!weight.is_floating_point())
+                throw new ArgumentException($"Class weights must be floating point; got {weight.dtype}. Convert with weight.to_type(ScalarType.Float32).", name);
+            if (!SameDevice(weight, input))
+                throw new ArgumentException($"Class weights are on {weight.device} but logits are on {input.device}; move them once with weight.to(device).", name);
+            if (!values) return;
+            double[] host;
+            using (var w64 = weight.to_type(ScalarType.Float64).cpu().contiguous()) host = w64.data<double>().ToArray();
+            HostWeights(host, host.Length, name);
+        }
+
+        /// <summary>Host-side class weights: <paramref name="numClasses"/> entries (when given), each finite and non-negative.</summary>
+        internal static double[] HostWeights(IReadOnlyList<double> weights, int? numClasses, string name)
+        {
+            if (weights is null) throw new ArgumentNullException(name);
+            if (weights.Count == 0) throw new ArgumentException("Class weights must contain one entry per class; got an empty list.", name);
+            if (numClasses is int c && weights.Count != c)
+                throw new ArgumentException($"There must be one class weight per class ({c}); got {weights.Count}.", name);
+            var result = new double[weights.Count];
+            for (int i = 0; i < result.Length; i++)
+            {
+                double w = weights[i];
+                if (double.IsNaN(w) || double.IsInfinity(w) || w < 0)
+                    throw new ArgumentException($"Class weight {i} is {w}; weights must be finite and non-negative.", name);
+                result[i] = w;
+            }
+            return result;
+        }
+
         /// <summary>The same checks on CPU tensors, read in place without launching kernels.</summary>
         private static void HostValues(Tensor target, long numClasses, Tensor? counts, string targetName, string countsName)
         {

@@ -1,12 +1,15 @@
 using System;
 using System.Collections.Generic;
+using Arbloss.Losses.LongTail;
 
 namespace Arbloss.Samples.ImageLists
 {
     /// <summary>
     /// Re-maps class labels by descending training frequency, as the authors do: new label 0 is the most frequent
     /// training class, new label C-1 the rarest. Ties keep ascending original label order. Build it from the training
-    /// labels and apply the same map to the test labels.
+    /// labels and apply the same map to the test labels. The ordering is the package's
+    /// <see cref="ClassFrequency.DescendingFrequencyMap"/>; this type adds the inverse map, the re-ordered counts and
+    /// checks that name the list file's problem.
     /// </summary>
     public sealed class ClassFrequencyMap
     {
@@ -68,20 +71,13 @@ namespace Arbloss.Samples.ImageLists
                 sum += countsByOriginalLabel[i];
             }
             if (sum == 0) throw new ArgumentException("All class counts are zero.", nameof(countsByOriginalLabel));
+            var originalToNew = ClassFrequency.DescendingFrequencyMap(countsByOriginalLabel);
             var order = new int[n];
-            for (var i = 0; i < n; i++) order[i] = i;
-            // Descending count, ties by ascending original label: a total order, so the result is unique.
-            Array.Sort(order, (a, b) =>
-            {
-                var byCount = countsByOriginalLabel[b].CompareTo(countsByOriginalLabel[a]);
-                return byCount != 0 ? byCount : a.CompareTo(b);
-            });
-            var originalToNew = new int[n];
             var counts = new long[n];
-            for (var newLabel = 0; newLabel < n; newLabel++)
+            for (var original = 0; original < n; original++)
             {
-                originalToNew[order[newLabel]] = newLabel;
-                counts[newLabel] = countsByOriginalLabel[order[newLabel]];
+                order[originalToNew[original]] = original;
+                counts[originalToNew[original]] = countsByOriginalLabel[original];
             }
             return new ClassFrequencyMap(originalToNew, order, counts);
         }

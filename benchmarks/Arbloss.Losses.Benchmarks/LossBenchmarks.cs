@@ -1,0 +1,74 @@
+using System;
+using System.Linq;
+using BenchmarkDotNet.Attributes;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Arbloss.Losses.Benchmarks
+{
+    /// <summary>
+    /// Forward + backward of a loss on logits [B, C] (CPU, 2 threads): TorchSharp's cross_entropy (baseline),
+    /// ArbLoss with batch and with global counts, and a literal port of the authors' formula
+    /// (clamp to [-30, 30], exp, ratio matrix n_j / n_y, divide, log).
+    /// </summary>
+    [MemoryDiagnoser(false)]
+    public class LossBenchmarks
+    {
+        private Tensor _logits = null!;
+        private Tensor _target = null!;
+        private ArbLoss _arbBatch = null!;
+        private ArbLoss _arbGlobal = null!;
+        private Tensor _globalCounts = null!;
+
+        /// <summary>Batch size x number of classes.</summary>
+        [Params("128x10", "128x100", "512x1000", "256x8142")]
+        public string Shape { get; set; } = "128x10";
+
+        [GlobalSetup]
+        public void Setup()
+        {
+            torch.set_num_threads(2);
+            var parts = Shape.Split('x').Select(int.Parse).ToArray();
+            int b = parts[0], c = parts[1];
+            torch.manual_seed(1);
+            _logits = randn(b, c).requires_grad_(true);
+            _target = randint(0, c, new long[] { b }, dtype: ScalarType.Int64);
+            // Exponential long-tail profile with imbalance 100, every class present in the training set.
+            var counts = Enumerable.Range(0, c).Select(i => (long)Math.Max(1, 1000 * Math.Pow(0.01, i / (double)Math.Max(1, c - 1)))).ToArray();
+            _arbBatch = new ArbLoss(c);
+            _arbGlobal = new ArbLoss(counts);
+            _globalCounts = tensor(counts.Select(v => (float)v).ToArray());
+        }
+
+        [GlobalCleanup]
+        public void Cleanup()
+        {
+            _arbBatch.Dispose();
+            _arbGlobal.Dispose();
+        }
+
+        private float Step(Func<Tensor> loss)
+        {
+            using var scope = NewDisposeScope();
+            var value = loss();
+            value.backward();
+            _logits.grad!.zero_();
+            return value.item<float>();
+        }
+
+        [Benchmark(Baseline = true, Description = "cross_entropy")]
+        public float CrossEntropy() => Step(() => nn.functional.cross_entropy(_logits, _target));
+
+        [Benchmark(Description = "ArbLoss (batch counts)")]
+        public float ArbBatch() => Step(() => _arbBatch.call(_logits, _target));
+
+        [Benchmark(Description = "ArbLoss (global counts)")]
+        public float ArbGlobal() => Step(() => _arbGlobal.call(_logits, _target));
+
+        [Benchmark(Description = "authors' formula, literal (batch counts)")]
+        public float LiteralBatch() => Step(() => AuthorsFormula.Loss(_logits, _target, null));
+
+        [Benchmark(Description = "authors' formula, literal (global counts)")]
+        public float LiteralGlobal() => Step(() => AuthorsFormula.Loss(_logits, _target, _globalCounts));
+    }
+}

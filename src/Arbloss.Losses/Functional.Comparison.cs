@@ -1,0 +1,404 @@
+using System;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Arbloss.Losses
+{
+    // Functional forms of the comparison losses. Per-class quantities (adjustments, margins, weights, smoothing
+    // factors) are computed in float64 from the counts by the same internal helpers that the loss modules use once at
+    // construction, then cast to the computation dtype. Half-precision logits are computed in float32.
+    public static partial class Functional
+    {
+        /// <summary>
+        /// Logit-adjusted loss (Menon et al., ICLR 2021): cross-entropy of <c>z_j + tau * log pi_j</c>, with
+        /// <c>pi = classCounts / sum(classCounts)</c> the training class prior. <c>tau = 0</c> (or equal counts) gives
+        /// plain cross-entropy; <c>tau = 1</c> equals Balanced Softmax and ARB-Loss with global counts.
+        /// </summary>
+        /// <param name="input">Logits [B, C], float16, bfloat16, float32 or float64.</param>
+        /// <param name="target">Class indices [B], int64, in [0, C), on the logits' device.</param>
+        /// <param name="classCounts">Training-set counts [C] on the logits' device. With <c>tau &gt; 0</c> a class with
+        /// count 0 gets adjustment -inf: it drops out of the softmax (no repulsion, zero gradient), and a target of that
+        /// class is an error (its loss would be infinite).</param>
+        /// <param name="tau">Temperature of the adjustment, finite and &gt;= 0 (default 1).</param>
+        /// <param name="reduction">Mean or Sum give a scalar, None gives [B]. An empty batch gives 0 (Mean, Sum) or an empty vector.</param>
+        /// <param name="validate">Check targets and counts (one device synchronisation); pass false on hot paths with known-good inputs.</param>
+        /// <returns>The loss.</returns>
+        /// <exception cref="ArgumentNullException">An argument is null.</exception>
+        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size; a target outside [0, C); negative,
+        /// NaN, infinite or all-zero counts; with <c>tau &gt; 0</c>, a target whose count is 0.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="tau"/> is negative or not finite.</exception>
+        public static Tensor logit_adjusted_loss(Tensor input, Tensor target, Tensor classCounts, double tau = 1.0,
+            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true)
+        {
+            CheckCommon(input, target, classCounts, nameof(classCounts));
+            CheckTau(tau);
+            if (validate)
+            {
+                LossChecks.CountTensorValues(classCounts, nameof(classCounts));
+                LossChecks.Values(target, input.shape[1], tau > 0 ? classCounts : null, nameof(target), nameof(classCounts));
+            }
+            using var scope = NewDisposeScope();
+            var x = ComputeInput(input);
+            var adjustment = LogitAdjustmentTerms(classCounts.to_type(ScalarType.Float64), tau).to_type(x.dtype);
+            return ArbLossCore(x, target, adjustment, reduction).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>
+        /// Post-hoc logit adjustment for inference (Menon et al.): <c>z_j - tau * log pi_j</c>, so that the arg-max of
+        /// a model trained with plain cross-entropy estimates the balanced-error optimal class. A class with count 0
+        /// gets -inf (it is never predicted) when <c>tau &gt; 0</c>. <c>tau = 0</c> returns a copy of the logits.
+        /// </summary>
+        /// <param name="logits">Logits [B, C] (floating point); the result has the same dtype and device.</param>
+        /// <param name="classCounts">Training-set counts [C] on the logits' device.</param>
+        /// <param name="tau">Temperature, finite and &gt;= 0 (default 1).</param>
+        /// <param name="validate">Check the counts (one device synchronisation).</param>
+        /// <returns>The adjusted logits [B, C].</returns>
+        /// <exception cref="ArgumentNullException">An argument is null.</exception>
+        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size; negative, NaN, infinite or all-zero counts.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="tau"/> is negative or not finite.</exception>
+        public static Tensor posthoc_logit_adjustment(Tensor logits, Tensor classCounts, double tau = 1.0, bool validate = true)
+        {
+            LossChecks.Logits(logits, nameof(logits));
+            if (classCounts is null) throw new ArgumentNullException(nameof(classCounts));
+            LossChecks.CountsShape(classCounts, logits, nameof(classCounts));
+            CheckTau(tau);
+            if (validate) LossChecks.CountTensorValues(classCounts, nameof(classCounts));
+            using var scope = NewDisposeScope();
+            if (tau == 0) return logits.clone().MoveToOuterDisposeScope();
+            var counts = classCounts.to_type(ScalarType.Float64);
+            var shift = LogitAdjustmentTerms(counts, tau).neg().masked_fill(counts.le(0), double.NegativeInfinity);
+            return logits.add(shift.to_type(logits.dtype)).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>Post-hoc logit adjustment with host-side counts; see <see cref="posthoc_logit_adjustment(Tensor, Tensor, double, bool)"/>.</summary>
+        /// <param name="logits">Logits [B, C] (floating point).</param>
+        /// <param name="classCounts">Training-set counts, one per class: non-negative, at least one positive.</param>
+        /// <param name="tau">Temperature, finite and &gt;= 0 (default 1).</param>
+        /// <returns>The adjusted logits [B, C].</returns>
+        /// <exception cref="ArgumentNullException">An argument is null.</exception>
+        /// <exception cref="ArgumentException">Wrong logits, or counts of the wrong length, negative or all zero.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="tau"/> is negative or not finite.</exception>
+        public static Tensor posthoc_logit_adjustment(Tensor logits, long[] classCounts, double tau = 1.0)
+        {
+            LossChecks.Logits(logits, nameof(logits));
+            if (classCounts is null) throw new ArgumentNullException(nameof(classCounts));
+            var host = LossChecks.HostCounts(Array.ConvertAll(classCounts, c => (double)c), nameof(classCounts));
+            if (host.Length != logits.shape[1])
+                throw new ArgumentException($"There must be one count per class ({logits.shape[1]}); got {host.Length}.", nameof(classCounts));
+            using var counts = tensor(host, ScalarType.Float64, logits.device);
+            return posthoc_logit_adjustment(logits, counts, tau, validate: false);
+        }
+
+        /// <summary>
+        /// LDAM loss (Cao et al., NeurIPS 2019): cross-entropy of <c>s * (z - m_y e_y)</c>, with per-class margins
+        /// <c>m_j proportional to n_j^(-1/4)</c>, scaled so that the smallest non-empty class gets <paramref name="maxMargin"/>.
+        /// <c>maxMargin = 0</c> and <c>scale = 1</c> give plain cross-entropy. Cao et al. use it on cosine logits
+        /// (normalised features and classifier rows), with the deferred re-weighting of <see cref="DeferredReweighting"/>.
+        /// </summary>
+        /// <param name="input">Logits [B, C], float16, bfloat16, float32 or float64.</param>
+        /// <param name="target">Class indices [B], int64, in [0, C), on the logits' device.</param>
+        /// <param name="classCounts">Training-set counts [C] on the logits' device. A class with count 0 is left out of
+        /// the margin scaling and gets the largest margin, <paramref name="maxMargin"/>; it stays in the softmax.</param>
+        /// <param name="maxMargin">Largest margin (the authors' <c>max_m</c>, default 0.5), finite and &gt;= 0.</param>
+        /// <param name="scale">Logit scale s (default 30), finite and &gt; 0.</param>
+        /// <param name="weight">Optional per-class weights [C] on the logits' device (finite, non-negative). As in
+        /// PyTorch's weighted cross-entropy and the authors' code, Mean is <c>sum_i w_{y_i} l_i / sum_i w_{y_i}</c>
+        /// (0 when every target's weight is 0); None gives <c>w_{y_i} l_i</c>.</param>
+        /// <param name="reduction">Mean or Sum give a scalar, None gives [B]. An empty batch gives 0 (Mean, Sum) or an empty vector.</param>
+        /// <param name="validate">Check targets, counts and weights (device synchronisations).</param>
+        /// <returns>The loss.</returns>
+        /// <exception cref="ArgumentNullException">A required argument is null.</exception>
+        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size; a target outside [0, C); negative,
+        /// NaN, infinite or all-zero counts; negative or non-finite weights.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxMargin"/> or <paramref name="scale"/> is out of range.</exception>
+        public static Tensor ldam_loss(Tensor input, Tensor target, Tensor classCounts, double maxMargin = 0.5, double scale = 30.0,
+            Tensor? weight = null, nn.Reduction reduction = nn.Reduction.Mean, bool validate = true)
+        {
+            CheckCommon(input, target, classCounts, nameof(classCounts));
+            CheckLdam(maxMargin, scale);
+            if (weight is not null) LossChecks.WeightTensor(weight, input, nameof(weight), validate);
+            if (validate)
+            {
+                LossChecks.CountTensorValues(classCounts, nameof(classCounts));
+                LossChecks.Values(target, input.shape[1], null, nameof(target), nameof(classCounts));
+            }
+            using var scope = NewDisposeScope();
+            var x = ComputeInput(input);
+            var margins = LdamMargins(classCounts.to_type(ScalarType.Float64), maxMargin).to_type(x.dtype);
+            return LdamCore(x, target, margins, scale, weight?.to_type(x.dtype), reduction).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>
+        /// Focal loss (Lin et al., ICCV 2017), multi-class softmax form: <c>-w_y (1 - p_y)^gamma log p_y</c>.
+        /// <c>gamma = 0</c> without weights gives plain cross-entropy.
+        /// </summary>
+        /// <param name="input">Logits [B, C], float16, bfloat16, float32 or float64.</param>
+        /// <param name="target">Class indices [B], int64, in [0, C), on the logits' device.</param>
+        /// <param name="gamma">Focusing parameter, finite and &gt;= 0 (default 2).</param>
+        /// <param name="weight">Optional per-class weights [C] (the alpha of Lin et al.) on the logits' device. Mean
+        /// divides by the batch size B (as Lin et al. and the LDAM-DRW code), not by the sum of weights.</param>
+        /// <param name="reduction">Mean or Sum give a scalar, None gives [B]. An empty batch gives 0 (Mean, Sum) or an empty vector.</param>
+        /// <param name="validate">Check targets and weights (device synchronisations).</param>
+        /// <returns>The loss.</returns>
+        /// <exception cref="ArgumentNullException">A required argument is null.</exception>
+        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size; a target outside [0, C); negative or non-finite weights.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="gamma"/> is negative or not finite.</exception>
+        public static Tensor focal_loss(Tensor input, Tensor target, double gamma = 2.0, Tensor? weight = null,
+            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true)
+        {
+            LossChecks.Logits(input, nameof(input));
+            LossChecks.Target(target, input, nameof(target));
+            CheckGamma(gamma);
+            if (weight is not null) LossChecks.WeightTensor(weight, input, nameof(weight), validate);
+            if (validate) LossChecks.Values(target, input.shape[1], null, nameof(target), nameof(weight));
+            using var scope = NewDisposeScope();
+            var x = ComputeInput(input);
+            return FocalCore(x, target, gamma, weight?.to_type(x.dtype), reduction).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>
+        /// Class-balanced loss (Cui et al., CVPR 2019): the base loss of each sample weighted by
+        /// <c>w_y proportional to (1 - beta) / (1 - beta^n_y)</c>, the inverse effective number of samples, normalised as
+        /// <see cref="LongTail.ClassWeights.EffectiveNumber"/> (mean 1 over the non-empty classes). Mean divides by the
+        /// batch size, as Cui et al. <c>beta = 0</c> or equal counts give the unweighted base loss (plain cross-entropy
+        /// for <see cref="ClassBalancedBase.Softmax"/>).
+        /// </summary>
+        /// <param name="input">Logits [B, C], float16, bfloat16, float32 or float64.</param>
+        /// <param name="target">Class indices [B], int64, in [0, C), on the logits' device.</param>
+        /// <param name="classCounts">Training-set counts [C] on the logits' device. A class with count 0 gets weight 0:
+        /// samples of it contribute zero loss and zero gradient.</param>
+        /// <param name="beta">Effective-number beta in [0, 1) (default 0.9999).</param>
+        /// <param name="baseLoss">Softmax cross-entropy (default) or focal loss.</param>
+        /// <param name="gamma">Focusing parameter of the focal base loss, finite and &gt;= 0; ignored for Softmax.</param>
+        /// <param name="reduction">Mean or Sum give a scalar, None gives [B]. An empty batch gives 0 (Mean, Sum) or an empty vector.</param>
+        /// <param name="validate">Check targets and counts (device synchronisations).</param>
+        /// <returns>The loss.</returns>
+        /// <exception cref="ArgumentNullException">An argument is null.</exception>
+        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size; a target outside [0, C); negative,
+        /// NaN, infinite or all-zero counts.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="beta"/>, <paramref name="gamma"/> or <paramref name="baseLoss"/> is out of range.</exception>
+        public static Tensor class_balanced_loss(Tensor input, Tensor target, Tensor classCounts, double beta = 0.9999,
+            ClassBalancedBase baseLoss = ClassBalancedBase.Softmax, double gamma = 2.0,
+            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true)
+        {
+            CheckCommon(input, target, classCounts, nameof(classCounts));
+            CheckClassBalanced(beta, baseLoss, gamma);
+            if (validate)
+            {
+                LossChecks.CountTensorValues(classCounts, nameof(classCounts));
+                LossChecks.Values(target, input.shape[1], null, nameof(target), nameof(classCounts));
+            }
+            using var scope = NewDisposeScope();
+            var x = ComputeInput(input);
+            var weights = EffectiveNumberWeights(classCounts.to_type(ScalarType.Float64), beta).to_type(x.dtype);
+            return ClassBalancedCore(x, target, weights, baseLoss, gamma, reduction).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>
+        /// Label-aware smoothing (Zhong et al., MiSLAS, CVPR 2021): label smoothing with a per-class factor
+        /// <c>eps_y</c> that moves from <paramref name="smoothTail"/> at the smallest class to <paramref name="smoothHead"/>
+        /// at the largest, along <paramref name="shape"/>:
+        /// <c>l = (1 - eps_y) (-log p_y) + eps_y * mean_j(-log p_j)</c>. Head and tail factors 0 give plain cross-entropy.
+        /// </summary>
+        /// <param name="input">Logits [B, C], float16, bfloat16, float32 or float64.</param>
+        /// <param name="target">Class indices [B], int64, in [0, C), on the logits' device.</param>
+        /// <param name="classCounts">Training-set counts [C] on the logits' device. <c>n_max</c> and <c>n_min</c> are
+        /// taken over the non-empty classes; a class with count 0 gets <paramref name="smoothTail"/>. When all non-empty
+        /// classes have the same count, every one of them gets <paramref name="smoothHead"/>.</param>
+        /// <param name="smoothHead">Smoothing of the largest class, in [0, 1] (default 0.4).</param>
+        /// <param name="smoothTail">Smoothing of the smallest class, in [0, 1] (default 0.1).</param>
+        /// <param name="shape">Concave (default), linear, convex or exponential.</param>
+        /// <param name="power">Exponent of the exponential shape, finite and &gt; 0 (default 2); ignored otherwise.</param>
+        /// <param name="reduction">Mean or Sum give a scalar, None gives [B]. An empty batch gives 0 (Mean, Sum) or an empty vector.</param>
+        /// <param name="validate">Check targets and counts (device synchronisations).</param>
+        /// <returns>The loss.</returns>
+        /// <exception cref="ArgumentNullException">An argument is null.</exception>
+        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size; a target outside [0, C); negative,
+        /// NaN, infinite or all-zero counts.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">A smoothing factor, <paramref name="power"/> or <paramref name="shape"/> is out of range.</exception>
+        public static Tensor label_aware_smoothing_loss(Tensor input, Tensor target, Tensor classCounts, double smoothHead = 0.4,
+            double smoothTail = 0.1, SmoothingShape shape = SmoothingShape.Concave, double power = 2.0,
+            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true)
+        {
+            CheckCommon(input, target, classCounts, nameof(classCounts));
+            CheckSmoothing(smoothHead, smoothTail, shape, power);
+            if (validate)
+            {
+                LossChecks.CountTensorValues(classCounts, nameof(classCounts));
+                LossChecks.Values(target, input.shape[1], null, nameof(target), nameof(classCounts));
+            }
+            using var scope = NewDisposeScope();
+            var x = ComputeInput(input);
+            var smoothing = LabelAwareSmoothingFactors(classCounts.to_type(ScalarType.Float64), smoothHead, smoothTail, shape, power).to_type(x.dtype);
+            return LabelAwareSmoothingCore(x, target, smoothing, reduction).MoveToOuterDisposeScope();
+        }
+
+        // ----- argument checks shared with the loss modules -----
+
+        private static void CheckCommon(Tensor input, Tensor target, Tensor classCounts, string countsName)
+        {
+            LossChecks.Logits(input, nameof(input));
+            LossChecks.Target(target, input, nameof(target));
+            if (classCounts is null) throw new ArgumentNullException(countsName);
+            LossChecks.CountsShape(classCounts, input, countsName);
+        }
+
+        internal static void CheckTau(double tau) =>
+            LossChecks.Parameter(tau, tau >= 0 && !double.IsInfinity(tau), nameof(tau), "tau must be finite and >= 0 (1 is Menon et al.'s default; 0 gives plain cross-entropy).");
+
+        internal static void CheckGamma(double gamma) =>
+            LossChecks.Parameter(gamma, gamma >= 0 && !double.IsInfinity(gamma), nameof(gamma), "The focal gamma must be finite and >= 0 (0 gives cross-entropy; 2 is Lin et al.'s default).");
+
+        internal static void CheckLdam(double maxMargin, double scale)
+        {
+            LossChecks.Parameter(maxMargin, maxMargin >= 0 && !double.IsInfinity(maxMargin), nameof(maxMargin), "The largest LDAM margin must be finite and >= 0 (the authors use 0.5).");
+            LossChecks.Parameter(scale, scale > 0 && !double.IsInfinity(scale), nameof(scale), "The LDAM logit scale must be finite and > 0 (the authors use 30).");
+        }
+
+        internal static void CheckClassBalanced(double beta, ClassBalancedBase baseLoss, double gamma)
+        {
+            LossChecks.Parameter(beta, beta >= 0 && beta < 1, nameof(beta), "The effective-number beta must lie in [0, 1), e.g. 0.9999.");
+            if (baseLoss != ClassBalancedBase.Softmax && baseLoss != ClassBalancedBase.Focal)
+                throw new ArgumentOutOfRangeException(nameof(baseLoss), baseLoss, "The base loss must be Softmax or Focal.");
+            CheckGamma(gamma);
+        }
+
+        internal static void CheckSmoothing(double smoothHead, double smoothTail, SmoothingShape shape, double power)
+        {
+            LossChecks.Parameter(smoothHead, smoothHead >= 0 && smoothHead <= 1, nameof(smoothHead), "The head smoothing factor must lie in [0, 1].");
+            LossChecks.Parameter(smoothTail, smoothTail >= 0 && smoothTail <= 1, nameof(smoothTail), "The tail smoothing factor must lie in [0, 1].");
+            if (shape < SmoothingShape.Concave || shape > SmoothingShape.Exponential)
+                throw new ArgumentOutOfRangeException(nameof(shape), shape, "The smoothing shape must be Concave, Linear, Convex or Exponential.");
+            LossChecks.Parameter(power, power > 0 && !double.IsInfinity(power), nameof(power), "The exponential shape's power must be finite and > 0.");
+        }
+
+        // ----- per-class quantities (float64 counts in, float64 out, on the counts' device) -----
+
+        /// <summary><c>tau * log(n / sum n)</c>; -inf for empty classes when tau &gt; 0; all zeros when tau = 0.</summary>
+        internal static Tensor LogitAdjustmentTerms(Tensor counts, double tau)
+        {
+            if (tau == 0) return zeros_like(counts);
+            return counts.log().sub(counts.sum().log()).mul(tau);
+        }
+
+        /// <summary>Margins <c>maxMargin * n^(-1/4) / max over non-empty classes of n^(-1/4)</c>; empty classes get maxMargin.</summary>
+        internal static Tensor LdamMargins(Tensor counts, double maxMargin)
+        {
+            var empty = counts.le(0);
+            var r = counts.pow(-0.25).masked_fill(empty, 0.0);
+            return r.div(r.max()).mul(maxMargin).masked_fill(empty, maxMargin);
+        }
+
+        /// <summary>Effective-number weights <c>(1 - beta) / (1 - beta^n)</c>, 0 for empty classes, normalised to mean 1 over non-empty classes.</summary>
+        internal static Tensor EffectiveNumberWeights(Tensor counts, double beta)
+        {
+            var present = counts.gt(0);
+            var presentF = present.to_type(counts.dtype);
+            Tensor w;
+            if (beta == 0)
+            {
+                w = presentF;
+            }
+            else
+            {
+                // 1 - beta^n = -expm1(n log beta); empty classes use n = 1 and are zeroed afterwards.
+                var n = where(present, counts, ones_like(counts));
+                var effective = n.mul(Math.Log(beta)).expm1().neg();
+                w = effective.reciprocal().mul(1 - beta).mul(presentF);
+            }
+            return w.mul(presentF.sum()).div(w.sum());
+        }
+
+        /// <summary>MiSLAS smoothing factors: tail at the smallest non-empty count, head at the largest; empty classes get tail.</summary>
+        internal static Tensor LabelAwareSmoothingFactors(Tensor counts, double head, double tail, SmoothingShape shape, double power)
+        {
+            var present = counts.gt(0);
+            var nMax = counts.max();
+            var nMin = counts.masked_fill(present.logical_not(), double.PositiveInfinity).min();
+            var span = nMax.sub(nMin);
+            var spanPositive = span.gt(0);
+            // x in [0, 1]; x = 1 for every class when all non-empty counts are equal.
+            var x = where(spanPositive, counts.sub(nMin).div(where(spanPositive, span, ones_like(span))), ones_like(counts)).clamp(0.0, 1.0);
+            Tensor f = shape switch
+            {
+                SmoothingShape.Concave => x.mul(Math.PI / 2).sin().mul(head - tail).add(tail),
+                SmoothingShape.Linear => x.mul(head - tail).add(tail),
+                SmoothingShape.Convex => x.mul(Math.PI / 2).cos().mul(-(head - tail)).add(head),
+                SmoothingShape.Exponential => x.pow(power).mul(head - tail).add(tail),
+                _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, "Unknown smoothing shape."),
+            };
+            return f.masked_fill(present.logical_not(), tail);
+        }
+
+        // ----- loss cores on validated inputs in the computation dtype -----
+
+        /// <summary>Per-sample losses reduced; the input must be non-empty.</summary>
+        private static Tensor Reduce(Tensor perSample, nn.Reduction reduction) => reduction switch
+        {
+            nn.Reduction.None => perSample,
+            nn.Reduction.Sum => perSample.sum(),
+            _ => perSample.mean(),
+        };
+
+        /// <summary><c>log p_y</c> per sample, and the full log-softmax.</summary>
+        private static (Tensor logProbTarget, Tensor logProb) LogProbabilities(Tensor x, Tensor target)
+        {
+            var logProb = nn.functional.log_softmax(x, 1);
+            return (logProb.gather(1, target.unsqueeze(1)).squeeze(1), logProb);
+        }
+
+        /// <summary>Smallest positive normal number of the dtype (a floor that keeps pow's gradient finite).</summary>
+        private static double Tiny(ScalarType dtype) => dtype == ScalarType.Float64 ? 2.2250738585072014e-308 : 1.1754943508222875e-38;
+
+        /// <summary>Focal loss per sample, unweighted: <c>-(1 - p_y)^gamma log p_y</c>.</summary>
+        private static Tensor FocalPerSample(Tensor x, Tensor target, double gamma)
+        {
+            var (logPy, _) = LogProbabilities(x, target);
+            if (gamma == 0) return logPy.neg();
+            // 1 - p_y as -expm1(log p_y): accurate when p_y is close to 1. The floor avoids 0 * inf in pow's gradient
+            // for gamma < 1 (the true gradient of the product is 0 there).
+            var oneMinusP = logPy.expm1().neg().clamp_min(Tiny(x.dtype));
+            return oneMinusP.pow(gamma).mul(logPy).neg();
+        }
+
+        internal static Tensor LdamCore(Tensor x, Tensor target, Tensor margins, double scale, Tensor? weight, nn.Reduction reduction)
+        {
+            if (x.shape[0] == 0) return EmptyBatchLoss(x, reduction);
+            var marginOfTarget = margins.index_select(0, target).neg().unsqueeze(1);
+            var shifted = x.scatter_add(1, target.unsqueeze(1), marginOfTarget).mul(scale);
+            if (weight is null) return nn.functional.cross_entropy(shifted, target, reduction: reduction);
+            var perSample = nn.functional.cross_entropy(shifted, target, reduction: nn.Reduction.None);
+            var w = weight.index_select(0, target);
+            var weighted = perSample.mul(w);
+            if (reduction != nn.Reduction.Mean) return Reduce(weighted, reduction);
+            var total = w.sum();
+            return weighted.sum().div(where(total.eq(0), ones_like(total), total));
+        }
+
+        internal static Tensor FocalCore(Tensor x, Tensor target, double gamma, Tensor? weight, nn.Reduction reduction)
+        {
+            if (x.shape[0] == 0) return EmptyBatchLoss(x, reduction);
+            var perSample = FocalPerSample(x, target, gamma);
+            if (weight is not null) perSample = perSample.mul(weight.index_select(0, target));
+            return Reduce(perSample, reduction);
+        }
+
+        internal static Tensor ClassBalancedCore(Tensor x, Tensor target, Tensor weights, ClassBalancedBase baseLoss, double gamma, nn.Reduction reduction)
+        {
+            if (x.shape[0] == 0) return EmptyBatchLoss(x, reduction);
+            var perSample = baseLoss == ClassBalancedBase.Focal
+                ? FocalPerSample(x, target, gamma)
+                : nn.functional.cross_entropy(x, target, reduction: nn.Reduction.None);
+            return Reduce(perSample.mul(weights.index_select(0, target)), reduction);
+        }
+
+        internal static Tensor LabelAwareSmoothingCore(Tensor x, Tensor target, Tensor smoothing, nn.Reduction reduction)
+        {
+            if (x.shape[0] == 0) return EmptyBatchLoss(x, reduction);
+            var (logPy, logProb) = LogProbabilities(x, target);
+            var eps = smoothing.index_select(0, target);
+            var perSample = logPy.neg().mul(eps.neg().add(1)).add(logProb.mean(new long[] { 1 }).neg().mul(eps));
+            return Reduce(perSample, reduction);
+        }
+    }
+}

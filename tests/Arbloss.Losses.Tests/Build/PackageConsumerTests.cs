@@ -1,0 +1,122 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using Arbloss.Build;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Arbloss.Losses.Tests.Build
+{
+    /// <summary>
+    /// Packs Arbloss.Losses, adds it from a local folder source to a fresh console project that also references
+    /// TorchSharp-cpu, builds and runs it: the packaged buildTransitive step alone must make TorchSharp load.
+    /// </summary>
+    [Trait("Category", "Packaging")]
+    public class PackageConsumerTests : IDisposable
+    {
+        private readonly ITestOutputHelper _output;
+        private readonly string _work = Directory.CreateTempSubdirectory("arbloss-consumer-").FullName;
+
+        public PackageConsumerTests(ITestOutputHelper output) => _output = output;
+
+        public void Dispose()
+        {
+            try { Directory.Delete(_work, recursive: true); } catch (IOException) { }
+        }
+
+        private static string RepositoryRoot()
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Arbloss.Losses.sln"))) dir = dir.Parent;
+            return dir?.FullName ?? throw new InvalidOperationException("Arbloss.Losses.sln not found above " + AppContext.BaseDirectory);
+        }
+
+        private string Run(string workingDirectory, string arguments, int timeoutSeconds = 600)
+        {
+            var psi = new ProcessStartInfo("dotnet", arguments)
+            {
+                WorkingDirectory = workingDirectory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+            psi.Environment["DOTNET_NOLOGO"] = "1";
+            psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+            using var process = Process.Start(psi)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(timeoutSeconds * 1000))
+            {
+                process.Kill(entireProcessTree: true);
+                Assert.Fail($"dotnet {arguments} timed out after {timeoutSeconds} s");
+            }
+            var text = stdout.Result + stderr.Result;
+            _output.WriteLine($"$ dotnet {arguments}\n{text}");
+            Assert.True(process.ExitCode == 0, $"dotnet {arguments} exited with {process.ExitCode}:\n{text}");
+            return text;
+        }
+
+        [Fact]
+        public void FreshConsoleProjectLoadsTorchSharpAndComputesAnArbLoss()
+        {
+            var root = RepositoryRoot();
+            var feed = Path.Combine(_work, "feed");
+            // A version of its own, so a stale copy in the global packages folder is never picked up.
+            var version = "0.0.0-consumer." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
+            Run(root, $"pack src/Arbloss.Losses/Arbloss.Losses.csproj -c Release -o \"{feed}\" -p:Version={version} -p:ContinuousIntegrationBuild=false");
+            Assert.True(File.Exists(Path.Combine(feed, $"Arbloss.Losses.{version}.nupkg")));
+            Assert.True(File.Exists(Path.Combine(feed, $"Arbloss.Losses.{version}.snupkg")));
+
+            var app = Path.Combine(_work, "app");
+            Directory.CreateDirectory(app);
+            File.WriteAllText(Path.Combine(app, "nuget.config"),
+                $"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration>\n  <packageSources>\n    <add key=\"arbloss-local\" value=\"{feed}\" />\n  </packageSources>\n</configuration>\n");
+            File.WriteAllText(Path.Combine(app, "app.csproj"), $@"<Project Sdk=""Microsoft.NET.Sdk"">
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <Nullable>enable</Nullable>
+    <ImplicitUsings>enable</ImplicitUsings>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include=""Arbloss.Losses"" Version=""{version}"" />
+    <PackageReference Include=""TorchSharp-cpu"" Version=""0.107.0"" />
+  </ItemGroup>
+</Project>
+");
+            File.WriteAllText(Path.Combine(app, "Program.cs"), @"using Arbloss.Losses;
+using static TorchSharp.torch;
+using var loss = new ArbLoss(new long[] { 100, 10, 1 });
+var logits = tensor(new float[] { 2f, 0.5f, -1f, 0f, 1f, 3f }).reshape(2, 3);
+var value = loss.call(logits, tensor(new long[] { 0, 2 }));
+Console.WriteLine(FormattableString.Invariant($""loss={value.item<float>():R}""));
+");
+            Run(app, "build -c Release");
+            var output = Run(app, "run -c Release --no-build");
+            var line = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("loss=", StringComparison.Ordinal));
+            var value = double.Parse(line["loss=".Length..], CultureInfo.InvariantCulture);
+            // Independent value: mean over samples of logsumexp(z + log n) - (z_y + log n_y).
+            double Expected(double[] z, int y)
+            {
+                var n = new[] { 100.0, 10.0, 1.0 };
+                var shifted = z.Select((v, j) => v + Math.Log(n[j])).ToArray();
+                var max = shifted.Max();
+                return max + Math.Log(shifted.Sum(s => Math.Exp(s - max))) - shifted[y];
+            }
+            var expected = (Expected(new[] { 2.0, 0.5, -1.0 }, 0) + Expected(new[] { 0.0, 1.0, 3.0 }, 2)) / 2;
+            Assert.Equal(expected, value, 5);
+
+            // The output copy was patched only if this host needs it; the switch turns the step off.
+            var library = Directory.GetFiles(Path.Combine(app, "bin"), "libLibTorchSharp.so", SearchOption.AllDirectories).First();
+            var weak = ElfVersionNeedPatcher.ReadVersionNeeds(File.ReadAllBytes(library))!.Single(n => n.Name == ElfVersionNeedPatcher.GlibcxxVersion).IsWeak;
+            Assert.Equal(!ElfVersionNeedPatcher.HostLibStdCxxHasVersion(), weak);
+
+            var offDir = Path.Combine(_work, "off");
+            Run(app, $"build -c Release --no-restore -p:ArblossPatchTorchSharpNative=false -o \"{offDir}\"");
+            var offLibrary = Directory.GetFiles(offDir, "libLibTorchSharp.so", SearchOption.AllDirectories).First();
+            Assert.False(ElfVersionNeedPatcher.ReadVersionNeeds(File.ReadAllBytes(offLibrary))!.Single(n => n.Name == ElfVersionNeedPatcher.GlibcxxVersion).IsWeak);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using System;
+using System.Linq;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Arbloss.Losses.Tests.Losses
+{
+    /// <summary>Mathematical properties of ArbLoss on random shapes, both count modes and all reductions (float64).</summary>
+    public class ArbLossPropertyTests
+    {
+        private const int Runs = 60;
+
+        [Property(MaxTest = Runs)]
+        public Property GradientEqualsCentralFiniteDifferences() =>
+            Prop.ForAll(ArbLossProblem.Arbitrary(), p =>
+            {
+                var grad = p.Gradient();
+                const double h = 1e-6;
+                for (int k = 0; k < p.Logits.Length; k++)
+                {
+                    var plus = (double[])p.Logits.Clone();
+                    var minus = (double[])p.Logits.Clone();
+                    plus[k] += h;
+                    minus[k] -= h;
+                    double fd = (p.Objective(plus) - p.Objective(minus)) / (2 * h);
+                    Assert.True(Math.Abs(fd - grad[k]) <= 1e-6 + 1e-6 * Math.Abs(fd), $"{p}: d/dz[{k}] autograd {grad[k]:R} vs finite difference {fd:R}");
+                }
+            });
+
+        [Property(MaxTest = Runs)]
+        public Property EachGradientRowSumsToZeroAndAbsentClassesGetNone() =>
+            Prop.ForAll(ArbLossProblem.Arbitrary(), p =>
+            {
+                var grad = p.Gradient();
+                var batchCounts = p.BatchCounts();
+                for (int s = 0; s < p.Batch; s++)
+                {
+                    double rowSum = 0;
+                    for (int j = 0; j < p.Classes; j++) rowSum += grad[s * p.Classes + j];
+                    Assert.True(Math.Abs(rowSum) < 1e-12, $"{p}: row {s} sums to {rowSum}");
+                    for (int j = 0; j < p.Classes; j++)
+                    {
+                        bool absent = p.Mode == CountSource.Batch ? batchCounts[j] == 0 : p.GlobalCounts[j] == 0;
+                        if (absent) Assert.Equal(0.0, grad[s * p.Classes + j]);
+                    }
+                }
+            });
+
+        [Property(MaxTest = Runs)]
+        public Property GlobalCountsEqualCrossEntropyOfLogitsPlusLogCounts() =>
+            Prop.ForAll(ArbLossProblem.Arbitrary(), p =>
+            {
+                using var scope = NewDisposeScope();
+                var x = tensor(p.Logits, ScalarType.Float64).reshape(p.Batch, p.Classes);
+                var y = tensor(p.Target);
+                var counts = tensor(p.GlobalCounts.Select(c => (double)c).ToArray(), ScalarType.Float64);
+                using var arb = new ArbLoss(p.GlobalCounts, p.Reduction);
+                var expected = nn.functional.cross_entropy(x + counts.log(), y, reduction: p.Reduction);
+                var actual = arb.call(x, y);
+                var functional = Functional.arb_loss(x, y, counts, p.Reduction);
+                Numerics.AssertClose(expected.data<double>().ToArray(), actual.data<double>().ToArray(), 1e-12, 1e-12, p.ToString());
+                Numerics.AssertClose(expected.data<double>().ToArray(), functional.data<double>().ToArray(), 1e-12, 1e-12, p.ToString());
+            });
+
+        [Property(MaxTest = Runs)]
+        public Property InvariantToRowShiftsAndCountScaling() =>
+            Prop.ForAll(ArbLossProblem.Arbitrary(), Gen.Choose(-50, 50).ToArbitrary(), Gen.Choose(1, 1000).ToArbitrary(), (p, shift, scale) =>
+            {
+                using var scope = NewDisposeScope();
+                var x = tensor(p.Logits, ScalarType.Float64).reshape(p.Batch, p.Classes);
+                var y = tensor(p.Target);
+                var rowShifts = tensor(Enumerable.Range(0, p.Batch).Select(i => shift * (i + 1) / 7.0).ToArray(), ScalarType.Float64).unsqueeze(1);
+                var counts = tensor(p.GlobalCounts.Select(c => (double)c).ToArray(), ScalarType.Float64);
+                Tensor? countsOrNull = p.Mode == CountSource.Global ? counts : null;
+                var baseLoss = Functional.arb_loss(x, y, countsOrNull, p.Reduction);
+                var shifted = Functional.arb_loss(x + rowShifts, y, countsOrNull, p.Reduction);
+                Numerics.AssertClose(baseLoss.data<double>().ToArray(), shifted.data<double>().ToArray(), 1e-9, 1e-9, $"{p} shift {shift}");
+                if (p.Mode == CountSource.Global)
+                {
+                    var scaled = Functional.arb_loss(x, y, counts * (scale / 7.0), p.Reduction);
+                    Numerics.AssertClose(baseLoss.data<double>().ToArray(), scaled.data<double>().ToArray(), 1e-9, 1e-9, $"{p} scale {scale}/7");
+                }
+            });
+
+        /// <summary>
+        /// At uniform logits the gradient on class i's logit splits into attraction (samples of class i) and repulsion
+        /// (samples of other classes). ArbLoss with batch counts balances them exactly for every class present in the
+        /// batch; cross-entropy does not (unless the class holds exactly B/C of the batch).
+        /// </summary>
+        [Property(MaxTest = Runs)]
+        public Property AttractionEqualsRepulsionAtUniformLogitsUnderArbButNotCrossEntropy() =>
+            Prop.ForAll(ArbLossProblem.Arbitrary(), Gen.Choose(-5, 5).ToArbitrary(), (p, level) =>
+            {
+                using var scope = NewDisposeScope();
+                var y = tensor(p.Target);
+                var counts = p.BatchCounts();
+                foreach (var useArb in new[] { true, false })
+                {
+                    var x = full(p.Batch, p.Classes, (double)level, ScalarType.Float64).requires_grad_(true);
+                    var loss = useArb ? Functional.arb_loss(x, y, null, nn.Reduction.Sum) : nn.functional.cross_entropy(x, y, reduction: nn.Reduction.Sum);
+                    loss.backward();
+                    var g = x.grad!.data<double>().ToArray();
+                    for (int i = 0; i < p.Classes; i++)
+                    {
+                        if (counts[i] == 0) continue;
+                        double attraction = 0, repulsion = 0;
+                        for (int s = 0; s < p.Batch; s++)
+                        {
+                            if (p.Target[s] == i) attraction += Math.Abs(g[s * p.Classes + i]);
+                            else repulsion += Math.Abs(g[s * p.Classes + i]);
+                        }
+                        if (useArb)
+                            Assert.True(Math.Abs(attraction - repulsion) < 1e-12, $"{p}: ARB class {i} attraction {attraction} repulsion {repulsion}");
+                        else if (counts[i] * p.Classes != p.Batch)
+                            Assert.True(Math.Abs(attraction - repulsion) > 1e-6, $"{p}: CE class {i} attraction {attraction} repulsion {repulsion}");
+                    }
+                }
+            });
+    }
+}
