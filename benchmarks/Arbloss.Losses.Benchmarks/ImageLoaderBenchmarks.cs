@@ -3,9 +3,6 @@ using System.IO;
 using System.Linq;
 using Arbloss.Samples.ImageLists;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using SkiaSharp;
 
 namespace Arbloss.Losses.Benchmarks
@@ -14,21 +11,9 @@ namespace Arbloss.Losses.Benchmarks
     /// Decoding and augmenting ImageNet-sized JPEGs (500x375, quality 90, photo-like content) as the large-scale
     /// pipelines do. Per-image times; the single-threaded rows are images per second per core.
     /// </summary>
-    /// <remarks>
-    /// Runs in process (1 launch, 3 warm-up and 15 measured iterations; the machine is shared, so more iterations than a
-    /// short run): the loader allocates TorchSharp tensors, and the project BenchmarkDotNet generates for an
-    /// out-of-process run does not get the repository's libLibTorchSharp.so load fix.
-    /// </remarks>
-    [Config(typeof(InProcessRun))]
     [MemoryDiagnoser]
     public class ImageLoaderBenchmarks
     {
-        private sealed class InProcessRun : ManualConfig
-        {
-            public InProcessRun() => AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance)
-                .WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(15).WithId("InProcess15"));
-        }
-
         private const int Images = 32;
         private string _root = "";
         private string[] _paths = Array.Empty<string>();
