@@ -1,31 +1,25 @@
 using System;
 using System.Linq;
-using Arbloss.Losses;
-using TorchSharp;
-using static TorchSharp.torch;
+using Arbloss.Samples.Cli;
 
 namespace Arbloss.Samples
 {
-    /// <summary>Entry point of the samples app (placeholder demo until the reproduction pipelines land).</summary>
+    /// <summary>Entry point of the samples app.</summary>
     public static class Program
     {
-        /// <summary>Runs a short demo: a linear classifier on a synthetic long-tailed problem, CE vs ARB-Loss.</summary>
+        /// <summary>Parses the command line and runs the command (the main job when there is none).</summary>
+        /// <param name="args">Command-line arguments; <c>--help</c> describes them.</param>
+        /// <returns>0 on success, 1 on failure, 2 on a command-line error (each with one line on standard error),
+        /// 130 when interrupted.</returns>
         public static int Main(string[] args)
         {
-            torch.manual_seed(0);
-            var counts = new long[] { 2000, 600, 200, 60, 20 };
-            Console.WriteLine($"Class counts: {string.Join(", ", counts)}");
-            foreach (var name in new[] { "cross_entropy", "arb_batch", "arb_global" })
+            var parsed = AppCommands.Build(AppConsole.Create()).Parse(args);
+            if (parsed.Errors.Count > 0)
             {
-                using var loss = name switch
-                {
-                    "cross_entropy" => (nn.Module<Tensor, Tensor, Tensor>)nn.CrossEntropyLoss(),
-                    "arb_batch" => new ArbLoss(counts.Length),
-                    _ => new ArbLoss(counts),
-                };
-                Console.WriteLine($"{name,-14} loss at random logits: {loss.call(randn(8, 5), tensor(new long[] { 0, 0, 0, 1, 1, 2, 3, 4 })).item<float>():F4}");
+                Console.Error.WriteLine($"error: {string.Join("; ", parsed.Errors.Select(e => e.Message))} (run with --help for usage)");
+                return 2;
             }
-            return 0;
+            return parsed.Invoke();
         }
     }
 }

@@ -1,0 +1,396 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using Arbloss.Samples.Data;
+using Arbloss.Samples.Models;
+using Arbloss.Samples.Training;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Arbloss.Samples.Configuration
+{
+    /// <summary>
+    /// Reads training configurations from YAML files with the authors' keys, applies <c>--set key=value</c>
+    /// overrides and validates the result. Unknown keys and bad values are <see cref="ConfigException"/>s naming
+    /// the key; the authors' distributed-training keys (<see cref="IgnoredKeys"/>) are accepted and reported as ignored.
+    /// </summary>
+    public static class ConfigLoader
+    {
+        /// <summary>The authors' keys that configure multi-process GPU training in their code and have no effect here.</summary>
+        public static IReadOnlyList<string> IgnoredKeys { get; } = new[]
+        {
+            "gpu", "world_size", "rank", "dist_url", "dist_backend", "multiprocessing_distributed", "distributed", "mode",
+        };
+
+        /// <summary>Every key a configuration may hold, with a one-line description (in file order of a typical config).</summary>
+        public static IReadOnlyList<(string Key, string Description)> Keys { get; } = new (string, string)[]
+        {
+            ("name", "run name; the output folder is log_dir/name (default: the file name)"),
+            ("dataset", "fashion-mnist | cifar10 | cifar100 | synthetic (or a registered dataset)"),
+            ("data_path", "folder with the dataset files (downloaded there when absent); empty: the dataset's default places"),
+            ("num_classes", "number of classes (must match the dataset)"),
+            ("imb_factor", "smallest / largest class size of the long-tailed training subset, in (0, 1]"),
+            ("imb_profile", "exp (default) | step | uniform: shape of the long-tailed subset"),
+            ("backbone", "model: " + string.Join(" | ", ModelFactory.Names)),
+            ("resume", "checkpoint to continue from (empty: start afresh)"),
+            ("head_class_idx", "[start, end) classes reported as 'many' (omit all three to group by training count)"),
+            ("med_class_idx", "[start, end) classes reported as 'medium'"),
+            ("tail_class_idx", "[start, end) classes reported as 'few'"),
+            ("lr", "base learning rate"),
+            ("batch_size", "training batch size"),
+            ("weight_decay", "SGD weight decay"),
+            ("num_epochs", "training epochs"),
+            ("momentum", "SGD momentum, in [0, 1)"),
+            ("cos", "true: cosine schedule; false: linear warm-up then x0.1 steps at lr_steps"),
+            ("warmup_epochs", "linear warm-up epochs (default 5 with steps, 0 with cos)"),
+            ("lr_steps", "epochs after which the step schedule multiplies the rate by 0.1 (default [160, 240])"),
+            ("mixup", "train on mixed input pairs"),
+            ("alpha", "mixup Beta(alpha, alpha) parameter"),
+            ("arbloss", "true: ARB-Loss (the authors' switch)"),
+            ("arb_loss_use_global_class_cnt", "ARB-Loss with training-set counts instead of batch counts"),
+            ("loss", "loss by name: " + string.Join(" | ", LossFactory.Names) + " (default: from arbloss)"),
+            ("loss_options", "numeric options of the loss, e.g. {gamma: 2.0}"),
+            ("sampler", "training order: " + string.Join(" | ", SamplerFactory.Names)),
+            ("seed", "seed for the subset, data order, augmentation, mixup and initialisation"),
+            ("deterministic", "one intra-op thread, fixed seeds: bit-for-bit repeatable runs and resumes"),
+            ("workers", "threads building batches in parallel"),
+            ("print_freq", "batches between progress lines in non-interactive output"),
+            ("log_dir", "parent folder of the run's output folder"),
+            ("model_dir", "checkpoint folder, relative to the output folder"),
+            ("gradient_balance", "accumulate the attraction / repulsion gradient-norm matrix each epoch"),
+        };
+
+        private static readonly HashSet<string> KnownKeys = new(Keys.Select(k => k.Key), StringComparer.Ordinal);
+
+        /// <summary>Loads a configuration file and applies overrides.</summary>
+        /// <param name="path">A YAML file.</param>
+        /// <param name="overrides"><c>key=value</c> strings; the value is parsed as YAML (e.g. <c>lr=0.05</c>, <c>head_class_idx=[0,3]</c>).</param>
+        /// <returns>The validated configuration.</returns>
+        /// <exception cref="ConfigException">The file is missing or unreadable, not YAML, or has an unknown key or bad value.</exception>
+        public static TrainingConfig LoadFile(string path, IEnumerable<string>? overrides = null)
+        {
+            if (string.IsNullOrWhiteSpace(path)) throw new ConfigException(null, "No configuration file was given: pass --config FILE.yaml (see the 'configs' command).");
+            string text;
+            try
+            {
+                text = File.ReadAllText(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ConfigException(null, $"Cannot read the configuration '{path}': {e.Message}", e);
+            }
+            return Parse(text, path, Path.GetFileNameWithoutExtension(path), overrides);
+        }
+
+        /// <summary>Parses configuration text and applies overrides.</summary>
+        /// <param name="yaml">The YAML text: one mapping of keys to values.</param>
+        /// <param name="source">Where the text came from, for messages.</param>
+        /// <param name="defaultName">Run name used when the text has no <c>name</c>.</param>
+        /// <param name="overrides"><c>key=value</c> strings applied after the text.</param>
+        /// <returns>The validated configuration.</returns>
+        /// <exception cref="ConfigException">Not YAML, not a mapping, an unknown key, or a bad value.</exception>
+        public static TrainingConfig Parse(string yaml, string source, string defaultName = "run", IEnumerable<string>? overrides = null)
+        {
+            var entries = new List<(string Key, YamlNode Value, string Where)>();
+            var map = ReadMapping(yaml, source);
+            foreach (var (keyNode, value) in map.Children)
+            {
+                if (keyNode is not YamlScalarNode { Value: { } key })
+                    throw new ConfigException(null, $"{source}: line {keyNode.Start.Line}: keys must be plain words.");
+                entries.Add((key, value, $"{source}: line {keyNode.Start.Line}"));
+            }
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (key, _, where) in entries)
+                if (!seen.Add(key)) throw new ConfigException(key, $"{where}: '{key}' appears twice.");
+
+            foreach (var text in overrides ?? Array.Empty<string>())
+            {
+                int eq = text.IndexOf('=');
+                if (eq <= 0) throw new ConfigException(null, $"--set '{text}': expected key=value, e.g. --set lr=0.05.");
+                var key = text[..eq].Trim();
+                var valueText = text[(eq + 1)..];
+                var where = $"--set {key}";
+                if (!KnownKeys.Contains(key) && !IgnoredKeys.Contains(key))
+                    throw UnknownKey(key, where);
+                var node = ReadMapping($"v: {valueText}", where).Children.Single().Value;
+                entries.RemoveAll(e => e.Key == key);
+                entries.Add((key, node, where));
+            }
+            return Build(entries, source, defaultName);
+        }
+
+        private static YamlMappingNode ReadMapping(string yaml, string source)
+        {
+            var stream = new YamlStream();
+            try
+            {
+                stream.Load(new StringReader(yaml));
+            }
+            catch (YamlException e)
+            {
+                throw new ConfigException(null, $"{source}: line {e.Start.Line}: not valid YAML: {e.Message}", e);
+            }
+            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode map)
+                throw new ConfigException(null, $"{source}: expected a mapping of keys to values (key: value per line).");
+            return map;
+        }
+
+        private static ConfigException UnknownKey(string key, string where)
+        {
+            var close = KnownKeys.OrderBy(k => Distance(k, key)).First();
+            var hint = Distance(close, key) <= 3 ? $" Did you mean '{close}'?" : "";
+            return new ConfigException(key, $"{where}: unknown key '{key}'.{hint} Run 'configs --keys' for the list.");
+        }
+
+        private static TrainingConfig Build(List<(string Key, YamlNode Value, string Where)> entries, string source, string defaultName)
+        {
+            var cfg = new TrainingConfig { Name = defaultName, Source = source };
+            var set = new HashSet<string>(StringComparer.Ordinal);
+            var ignored = new List<string>();
+            string whereOf(string key) => entries.FirstOrDefault(e => e.Key == key).Where ?? source;
+
+            // dataset first: its defaults (classes, backbone) apply unless the file says otherwise.
+            var datasetEntry = entries.FirstOrDefault(e => e.Key == "dataset");
+            if (datasetEntry.Key is not null)
+            {
+                var v = new Value(datasetEntry.Key, datasetEntry.Value, datasetEntry.Where);
+                var name = DatasetRegistry.Canonical(v.String(allowEmpty: false));
+                if (!DatasetRegistry.TryGet(name, out var provider))
+                    throw v.Error($"unknown dataset '{name}'; known: {string.Join(", ", DatasetRegistry.Names)}.");
+                cfg = cfg with { Dataset = name, NumClasses = provider.DefaultNumClasses, Backbone = provider.DefaultBackbone, DataPath = "" };
+            }
+            else
+            {
+                throw new ConfigException("dataset", $"{source}: the key 'dataset' is required (one of {string.Join(", ", DatasetRegistry.Names)}).");
+            }
+
+            foreach (var (key, node, where) in entries)
+            {
+                if (IgnoredKeys.Contains(key)) { ignored.Add(key); continue; }
+                if (!KnownKeys.Contains(key)) throw UnknownKey(key, where);
+                set.Add(key);
+                var v = new Value(key, node, where);
+                cfg = key switch
+                {
+                    "dataset" => cfg,
+                    "name" => cfg with { Name = CheckName(v) },
+                    "data_path" => cfg with { DataPath = v.String(allowEmpty: true) },
+                    "num_classes" => cfg with { NumClasses = (int)v.Integer(2, 1_000_000) },
+                    "imb_factor" => cfg with { ImbFactor = v.Number(0, 1, minExclusive: true) },
+                    "imb_profile" => cfg with { ImbProfile = v.OneOf("exp", "step", "uniform") },
+                    "backbone" => cfg with { Backbone = v.OneOf(ModelFactory.Names.ToArray()) },
+                    "resume" => cfg with { Resume = v.String(allowEmpty: true) },
+                    "head_class_idx" => cfg with { HeadClassIdx = v.Range() },
+                    "med_class_idx" => cfg with { MedClassIdx = v.Range() },
+                    "tail_class_idx" => cfg with { TailClassIdx = v.Range() },
+                    "lr" => cfg with { Lr = v.Number(0, 100, minExclusive: true) },
+                    "batch_size" => cfg with { BatchSize = (int)v.Integer(1, 1 << 20) },
+                    "weight_decay" => cfg with { WeightDecay = v.Number(0, 1) },
+                    "num_epochs" => cfg with { NumEpochs = (int)v.Integer(1, 100_000) },
+                    "momentum" => cfg with { Momentum = v.Number(0, 1, maxExclusive: true) },
+                    "cos" => cfg with { Cos = v.Bool() },
+                    "warmup_epochs" => cfg with { WarmupEpochs = (int)v.Integer(0, 100_000) },
+                    "lr_steps" => cfg with { LrSteps = v.IntegerList(1, 100_000) },
+                    "mixup" => cfg with { Mixup = v.Bool() },
+                    "alpha" => cfg with { Alpha = v.Number(0, 1000, minExclusive: true) },
+                    "arbloss" => cfg with { ArbLoss = v.Bool() },
+                    "arb_loss_use_global_class_cnt" => cfg with { ArbLossUseGlobalClassCnt = v.Bool() },
+                    "loss" => cfg with { Loss = v.OneOf(LossFactory.Names.Concat(new[] { "arb" }).ToArray()) },
+                    "loss_options" => cfg with { LossOptions = v.NumberMap() },
+                    "sampler" => cfg with { Sampler = v.OneOf(SamplerFactory.Names.ToArray()) },
+                    "seed" => cfg with { Seed = v.Integer(0, long.MaxValue) },
+                    "deterministic" => cfg with { Deterministic = v.Bool() },
+                    "workers" => cfg with { Workers = (int)v.Integer(0, 256) },
+                    "print_freq" => cfg with { PrintFreq = (int)v.Integer(1, int.MaxValue) },
+                    "log_dir" => cfg with { LogDir = v.String(allowEmpty: false) },
+                    "model_dir" => cfg with { ModelDir = v.String(allowEmpty: false) },
+                    "gradient_balance" => cfg with { GradientBalance = v.Bool() },
+                    _ => throw UnknownKey(key, where),
+                };
+            }
+
+            // Defaults that depend on other keys.
+            if (!set.Contains("warmup_epochs")) cfg = cfg with { WarmupEpochs = cfg.Cos ? 0 : 5 };
+            cfg = cfg with { Loss = ResolveLoss(cfg, set.Contains("loss"), whereOf("loss")), IgnoredKeys = ignored };
+
+            // Cross-key checks.
+            var dataset = DatasetRegistry.Get(cfg.Dataset);
+            if (dataset.FixedNumClasses is int fixedClasses && cfg.NumClasses != fixedClasses)
+                throw new ConfigException("num_classes", $"{whereOf("num_classes")}: 'num_classes': {cfg.Dataset} has {fixedClasses} classes, the config says {cfg.NumClasses}.");
+            if (cfg.WarmupEpochs > cfg.NumEpochs)
+                throw new ConfigException("warmup_epochs", $"{whereOf("warmup_epochs")}: 'warmup_epochs' ({cfg.WarmupEpochs}{(set.Contains("warmup_epochs") ? "" : ", the step schedule's default")}) exceeds num_epochs ({cfg.NumEpochs}); lower warmup_epochs or use cos: true.");
+            var ranges = new[] { ("head_class_idx", cfg.HeadClassIdx), ("med_class_idx", cfg.MedClassIdx), ("tail_class_idx", cfg.TailClassIdx) };
+            int given = ranges.Count(r => r.Item2 is not null);
+            if (given is > 0 and < 3)
+            {
+                var missing = ranges.First(r => r.Item2 is null).Item1;
+                throw new ConfigException(missing, $"{source}: '{missing}' is missing: give head_class_idx, med_class_idx and tail_class_idx together, or none of them to group classes by training count.");
+            }
+            foreach (var (key, range) in ranges)
+                if (range is ClassRange r && !r.FitsIn(cfg.NumClasses))
+                    throw new ConfigException(key, $"{whereOf(key)}: '{key}' {r} does not fit in the {cfg.NumClasses} classes [0, {cfg.NumClasses}].");
+            if (given == 3)
+            {
+                try
+                {
+                    Trainer.ShotGroupsFor(cfg, Array.Empty<long>());
+                }
+                catch (ArgumentException e)
+                {
+                    throw new ConfigException("head_class_idx", $"{source}: the class ranges head_class_idx {cfg.HeadClassIdx}, med_class_idx {cfg.MedClassIdx}, tail_class_idx {cfg.TailClassIdx} are inconsistent: {e.Message}", e);
+                }
+            }
+            LossFactory.ValidateOptions(cfg.Loss, cfg.LossOptions, whereOf("loss_options"));
+            LossFactory.ValidateValues(cfg with { Source = whereOf("loss_options") });
+            return cfg;
+        }
+
+        private static string ResolveLoss(TrainingConfig cfg, bool lossGiven, string where)
+        {
+            var arbFromFlags = cfg.ArbLossUseGlobalClassCnt ? "arb_global" : "arb_batch";
+            if (!lossGiven) return cfg.ArbLoss ? arbFromFlags : "cross_entropy";
+            if (cfg.Loss == "arb") return arbFromFlags;
+            if (cfg.ArbLoss && !cfg.Loss.StartsWith("arb_", StringComparison.Ordinal))
+                throw new ConfigException("loss", $"{where}: 'loss' is '{cfg.Loss}' but 'arbloss' is true; remove one of them.");
+            if (cfg.ArbLoss && cfg.Loss != arbFromFlags)
+                throw new ConfigException("loss", $"{where}: 'loss' is '{cfg.Loss}' but arb_loss_use_global_class_cnt says {arbFromFlags}; remove one of them.");
+            return cfg.Loss;
+        }
+
+        private static string CheckName(Value v)
+        {
+            var name = v.String(allowEmpty: false);
+            if (name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name is "." or "..")
+                throw v.Error($"'{name}' cannot be a folder name; use letters, digits, '-', '_' and '.'.");
+            return name;
+        }
+
+        private static int Distance(string a, string b)
+        {
+            var d = new int[a.Length + 1, b.Length + 1];
+            for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+            for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+            for (int i = 1; i <= a.Length; i++)
+                for (int j = 1; j <= b.Length; j++)
+                    d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            return d[a.Length, b.Length];
+        }
+
+        /// <summary>One key's YAML value, with typed readers that fail with a message naming the key.</summary>
+        private readonly struct Value
+        {
+            private readonly string _key;
+            private readonly YamlNode _node;
+            private readonly string _where;
+
+            public Value(string key, YamlNode node, string where)
+            {
+                _key = key;
+                _node = node;
+                _where = where;
+            }
+
+            public ConfigException Error(string problem) => new(_key, $"{_where}: '{_key}': {problem}");
+
+            private string Scalar(string expected)
+            {
+                if (_node is YamlScalarNode s) return s.Value ?? "";
+                throw Error($"expected {expected}, got a {(_node is YamlSequenceNode ? "list" : "mapping")}.");
+            }
+
+            private static bool IsNull(YamlScalarNode s) =>
+                s.Style == YamlDotNet.Core.ScalarStyle.Plain && (s.Value is null or "" or "~" or "null" or "Null" or "NULL" or "None");
+
+            public string String(bool allowEmpty)
+            {
+                var text = _node is YamlScalarNode s && IsNull(s) ? "" : Scalar("text");
+                if (!allowEmpty && string.IsNullOrWhiteSpace(text)) throw Error("must not be empty.");
+                return text;
+            }
+
+            public string OneOf(params string[] allowed)
+            {
+                var text = Scalar("one of " + string.Join(", ", allowed)).Trim();
+                if (_key == "dataset") text = DatasetRegistry.Canonical(text);
+                if (!allowed.Contains(text, StringComparer.Ordinal))
+                    throw Error($"'{text}' is not one of {string.Join(", ", allowed)}.");
+                return text;
+            }
+
+            public bool Bool()
+            {
+                var text = Scalar("true or false").Trim();
+                switch (text.ToLowerInvariant())
+                {
+                    case "true": case "yes": case "on": return true;
+                    case "false": case "no": case "off": return false;
+                    default: throw Error($"expected true or false, got '{text}'.");
+                }
+            }
+
+            public double Number(double min, double max, bool minExclusive = false, bool maxExclusive = false)
+            {
+                var text = Scalar("a number").Trim();
+                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) || !double.IsFinite(x))
+                    throw Error($"expected a number, got '{text}'.");
+                bool below = minExclusive ? x <= min : x < min;
+                bool above = maxExclusive ? x >= max : x > max;
+                if (below || above)
+                    throw Error($"{text} is out of range {(minExclusive ? "(" : "[")}{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}{(maxExclusive ? ")" : "]")}.");
+                return x;
+            }
+
+            public long Integer(long min, long max) => ParseInteger(Scalar("a whole number").Trim(), min, max);
+
+            private long ParseInteger(string text, long min, long max)
+            {
+                if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var x))
+                    throw Error($"expected a whole number, got '{text}'.");
+                if (x < min || x > max) throw Error($"{x} is out of range [{min}, {max}].");
+                return x;
+            }
+
+            public IReadOnlyList<int> IntegerList(long min, long max)
+            {
+                if (_node is not YamlSequenceNode seq) throw Error("expected a list of whole numbers, e.g. [160, 240].");
+                var list = new List<int>();
+                foreach (var item in seq.Children)
+                {
+                    if (item is not YamlScalarNode s) throw Error("expected a list of whole numbers, e.g. [160, 240].");
+                    list.Add((int)ParseInteger((s.Value ?? "").Trim(), min, max));
+                }
+                for (int i = 1; i < list.Count; i++)
+                    if (list[i] <= list[i - 1]) throw Error("the values must increase.");
+                return list;
+            }
+
+            public ClassRange Range()
+            {
+                if (_node is not YamlSequenceNode { Children.Count: 2 } seq || seq.Children.Any(c => c is not YamlScalarNode))
+                    throw Error("expected [start, end] with two class indices, e.g. [0, 3].");
+                var a = ParseInteger(((YamlScalarNode)seq.Children[0]).Value ?? "", 0, int.MaxValue);
+                var b = ParseInteger(((YamlScalarNode)seq.Children[1]).Value ?? "", 0, int.MaxValue);
+                if (b < a) throw Error($"[{a}, {b}] is reversed: the end must be at least the start.");
+                return new ClassRange((int)a, (int)b);
+            }
+
+            public IReadOnlyDictionary<string, double> NumberMap()
+            {
+                if (_node is YamlScalarNode s && IsNull(s)) return new Dictionary<string, double>();
+                if (_node is not YamlMappingNode map) throw Error("expected a mapping of option names to numbers, e.g. {gamma: 2.0}.");
+                var result = new Dictionary<string, double>(StringComparer.Ordinal);
+                foreach (var (k, v) in map.Children)
+                {
+                    if (k is not YamlScalarNode { Value: { } name } || v is not YamlScalarNode { Value: { } text })
+                        throw Error("expected a mapping of option names to numbers, e.g. {gamma: 2.0}.");
+                    if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) || !double.IsFinite(x))
+                        throw Error($"option '{name}': expected a number, got '{text}'.");
+                    result[name] = x;
+                }
+                return result;
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using System.Collections.Generic;
+
+namespace Arbloss.Samples.Configuration
+{
+    /// <summary>
+    /// One training run's settings: the authors' YAML keys (their files load as they are) plus <c>loss</c>,
+    /// <c>seed</c> and a few documented extensions. Built and validated by <see cref="ConfigLoader"/>; every
+    /// property notes its YAML key.
+    /// </summary>
+    public sealed record TrainingConfig
+    {
+        /// <summary><c>name</c>: run name, used for the output folder. Default: the file name without extension.</summary>
+        public string Name { get; init; } = "run";
+
+        /// <summary><c>dataset</c>: <c>fashion-mnist</c>, <c>cifar10</c>, <c>cifar100</c>, <c>synthetic</c>, or any
+        /// dataset registered in <c>DatasetRegistry</c>.</summary>
+        public string Dataset { get; init; } = "fashion-mnist";
+
+        /// <summary><c>data_path</c>: folder holding (or receiving) the dataset files; empty for the dataset's default places.</summary>
+        public string DataPath { get; init; } = "";
+
+        /// <summary><c>num_classes</c>: number of classes; must match the dataset.</summary>
+        public int NumClasses { get; init; } = 10;
+
+        /// <summary><c>imb_factor</c>: smallest over largest class size of the long-tailed training subset, in (0, 1];
+        /// 1 keeps the training set as it is.</summary>
+        public double ImbFactor { get; init; } = 0.01;
+
+        /// <summary><c>imb_profile</c> (extension): <c>exp</c> (the authors' exponential profile), <c>step</c> or <c>uniform</c>.</summary>
+        public string ImbProfile { get; init; } = "exp";
+
+        /// <summary><c>backbone</c>: model name for <c>ModelFactory</c> (e.g. <c>resnet32</c> or the authors' <c>resnet32_fe</c>).</summary>
+        public string Backbone { get; init; } = "fashion_mnist_cnn";
+
+        /// <summary><c>resume</c>: checkpoint to continue from; empty to start afresh.</summary>
+        public string Resume { get; init; } = "";
+
+        /// <summary><c>head_class_idx</c>: class range reported as "many"; null to group classes by training count.</summary>
+        public ClassRange? HeadClassIdx { get; init; }
+
+        /// <summary><c>med_class_idx</c>: class range reported as "medium"; null to group classes by training count.</summary>
+        public ClassRange? MedClassIdx { get; init; }
+
+        /// <summary><c>tail_class_idx</c>: class range reported as "few"; null to group classes by training count.</summary>
+        public ClassRange? TailClassIdx { get; init; }
+
+        /// <summary><c>lr</c>: base learning rate.</summary>
+        public double Lr { get; init; } = 0.1;
+
+        /// <summary><c>batch_size</c>: training batch size.</summary>
+        public int BatchSize { get; init; } = 128;
+
+        /// <summary><c>weight_decay</c>: SGD weight decay (L2).</summary>
+        public double WeightDecay { get; init; } = 2e-4;
+
+        /// <summary><c>num_epochs</c>: number of training epochs.</summary>
+        public int NumEpochs { get; init; } = 200;
+
+        /// <summary><c>momentum</c>: SGD momentum.</summary>
+        public double Momentum { get; init; } = 0.9;
+
+        /// <summary><c>cos</c>: cosine learning-rate schedule (per epoch, as in the authors' code) instead of warm-up + steps.</summary>
+        public bool Cos { get; init; }
+
+        /// <summary><c>warmup_epochs</c> (extension): linear warm-up epochs; default 5 for the step schedule, 0 for cosine.</summary>
+        public int WarmupEpochs { get; init; } = 5;
+
+        /// <summary><c>lr_steps</c> (extension): epochs after which the step schedule multiplies the rate by 0.1;
+        /// default the authors' 160 and 240.</summary>
+        public IReadOnlyList<int> LrSteps { get; init; } = new[] { 160, 240 };
+
+        /// <summary><c>mixup</c>: train on mixed pairs of inputs.</summary>
+        public bool Mixup { get; init; }
+
+        /// <summary><c>alpha</c>: mixup's Beta(alpha, alpha) parameter.</summary>
+        public double Alpha { get; init; } = 1.0;
+
+        /// <summary><c>arbloss</c>: train with ARB-Loss (the authors' switch; <c>loss</c> is the general one).</summary>
+        public bool ArbLoss { get; init; }
+
+        /// <summary><c>arb_loss_use_global_class_cnt</c>: ARB-Loss with training-set counts instead of batch counts.</summary>
+        public bool ArbLossUseGlobalClassCnt { get; init; }
+
+        /// <summary><c>loss</c>: the loss by name (see <c>LossFactory.Names</c>); derived from <c>arbloss</c> when absent.</summary>
+        public string Loss { get; init; } = "cross_entropy";
+
+        /// <summary><c>loss_options</c> (extension): numeric options of the chosen loss, e.g. <c>{gamma: 2}</c> for focal loss.</summary>
+        public IReadOnlyDictionary<string, double> LossOptions { get; init; } = new Dictionary<string, double>();
+
+        /// <summary><c>sampler</c> (extension): order of training samples, <c>instance</c> (plain shuffling, the
+        /// authors' recipe) or another sampler of the package.</summary>
+        public string Sampler { get; init; } = "instance";
+
+        /// <summary><c>seed</c>: seeds the subset selection, data order, augmentation, mixup and weight initialisation.</summary>
+        public long Seed { get; init; }
+
+        /// <summary><c>deterministic</c>: one intra-op thread and fixed seeds, so that a run (and a resumed run) is
+        /// bit-for-bit repeatable on the same machine.</summary>
+        public bool Deterministic { get; init; }
+
+        /// <summary><c>workers</c>: threads that build training batches in parallel (0: on the training thread).</summary>
+        public int Workers { get; init; } = 2;
+
+        /// <summary><c>print_freq</c>: batches between progress updates in non-interactive output.</summary>
+        public int PrintFreq { get; init; } = 40;
+
+        /// <summary><c>log_dir</c>: folder under which the run's output folder <c>log_dir/name</c> is made (unless <c>--out</c> is given).</summary>
+        public string LogDir { get; init; } = "runs";
+
+        /// <summary><c>model_dir</c>: checkpoint folder, relative to the run's output folder unless absolute.</summary>
+        public string ModelDir { get; init; } = "checkpoints";
+
+        /// <summary><c>gradient_balance</c> (extension): accumulate the attraction / repulsion gradient-norm matrix each epoch.</summary>
+        public bool GradientBalance { get; init; }
+
+        /// <summary>The authors' keys of the file that have no effect here (see <see cref="ConfigLoader.IgnoredKeys"/>).</summary>
+        public IReadOnlyList<string> IgnoredKeys { get; init; } = System.Array.Empty<string>();
+
+        /// <summary>Where the configuration came from (a file path, or a description), for messages.</summary>
+        public string Source { get; init; } = "(built in code)";
+    }
+}

@@ -1,0 +1,125 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Arbloss.Samples.Data
+{
+    /// <summary>
+    /// Images held in memory as bytes in channel-major order ([N, C, H, W], values 0..255) with their labels.
+    /// <see cref="Read"/> normalises each channel as <c>(x / 255 - mean) / std</c> and applies the training
+    /// augmentation when given a random source.
+    /// </summary>
+    public sealed class InMemoryImageSource : ISampleSource
+    {
+        private readonly byte[] _pixels;
+        private readonly long[] _labels;
+        private readonly float[] _scale;
+        private readonly float[] _shift;
+        private readonly int _channels, _height, _width, _imageSize;
+        private readonly long[] _shape;
+        private readonly double[] _mean, _std;
+
+        /// <summary>Wraps image bytes and labels.</summary>
+        /// <param name="pixels">N x C x H x W bytes, channel-major per image.</param>
+        /// <param name="labels">N labels.</param>
+        /// <param name="channels">C.</param>
+        /// <param name="height">H.</param>
+        /// <param name="width">W.</param>
+        /// <param name="mean">Per-channel mean of <c>x / 255</c>, length C.</param>
+        /// <param name="std">Per-channel standard deviation of <c>x / 255</c>, length C, positive.</param>
+        /// <param name="augmentation">What <see cref="Read"/> does when given a random source.</param>
+        /// <exception cref="ArgumentNullException">An array is null.</exception>
+        /// <exception cref="ArgumentException">Sizes disagree, or a standard deviation is not positive.</exception>
+        public InMemoryImageSource(byte[] pixels, long[] labels, int channels, int height, int width,
+            IReadOnlyList<double> mean, IReadOnlyList<double> std, ImageAugmentation augmentation)
+        {
+            ArgumentNullException.ThrowIfNull(pixels);
+            ArgumentNullException.ThrowIfNull(labels);
+            ArgumentNullException.ThrowIfNull(mean);
+            ArgumentNullException.ThrowIfNull(std);
+            if (channels < 1 || height < 1 || width < 1) throw new ArgumentException("Image dimensions must be positive.", nameof(channels));
+            _imageSize = channels * height * width;
+            if ((long)labels.Length * _imageSize != pixels.Length)
+                throw new ArgumentException($"{pixels.Length} bytes do not hold {labels.Length} images of {channels}x{height}x{width}.", nameof(pixels));
+            if (mean.Count != channels || std.Count != channels)
+                throw new ArgumentException($"mean and std need {channels} values each.", nameof(mean));
+            if (std.Any(s => !(s > 0))) throw new ArgumentException("Every standard deviation must be positive.", nameof(std));
+            _pixels = pixels;
+            _labels = labels;
+            _channels = channels;
+            _height = height;
+            _width = width;
+            _mean = mean.ToArray();
+            _std = std.ToArray();
+            _scale = std.Select(s => (float)(1.0 / (255.0 * s))).ToArray();
+            _shift = mean.Zip(std, (m, s) => (float)(-m / s)).ToArray();
+            _shape = new long[] { channels, height, width };
+            Augmentation = augmentation;
+        }
+
+        /// <summary>The augmentation applied when <see cref="Read"/> gets a random source.</summary>
+        public ImageAugmentation Augmentation { get; }
+
+        /// <inheritdoc />
+        public int Count => _labels.Length;
+
+        /// <inheritdoc />
+        public IReadOnlyList<long> Labels => _labels;
+
+        /// <inheritdoc />
+        public IReadOnlyList<long> SampleShape => _shape;
+
+        /// <summary>The raw bytes of image <paramref name="index"/> (C x H x W), for tests and inspection.</summary>
+        /// <param name="index">Image index.</param>
+        /// <returns>A read-only view of the bytes.</returns>
+        public ReadOnlySpan<byte> RawImage(int index) => _pixels.AsSpan(index * _imageSize, _imageSize);
+
+        /// <summary>A copy with another augmentation (e.g. none, for evaluating on training images).</summary>
+        /// <param name="augmentation">The new augmentation.</param>
+        /// <returns>A source sharing this one's memory.</returns>
+        public InMemoryImageSource WithAugmentation(ImageAugmentation augmentation) =>
+            new(_pixels, _labels, _channels, _height, _width, _mean, _std, augmentation);
+
+        /// <inheritdoc />
+        public void Read(int index, Span<float> destination, Random? augmentation)
+        {
+            if ((uint)index >= (uint)_labels.Length) throw new ArgumentOutOfRangeException(nameof(index), index, $"The set has {_labels.Length} images.");
+            if (destination.Length != _imageSize) throw new ArgumentException($"Expected {_imageSize} floats, got {destination.Length}.", nameof(destination));
+            var src = _pixels.AsSpan(index * _imageSize, _imageSize);
+            int plane = _height * _width;
+            if (augmentation is null || Augmentation == ImageAugmentation.None)
+            {
+                for (int c = 0; c < _channels; c++)
+                {
+                    float scale = _scale[c], shift = _shift[c];
+                    var s = src.Slice(c * plane, plane);
+                    var d = destination.Slice(c * plane, plane);
+                    for (int i = 0; i < plane; i++) d[i] = s[i] * scale + shift;
+                }
+                return;
+            }
+
+            // Pad by 4 with zeros, crop at (dy, dx) in [0, 8], flip horizontally with probability 1/2.
+            const int pad = 4;
+            int dy = augmentation.Next(2 * pad + 1) - pad, dx = augmentation.Next(2 * pad + 1) - pad;
+            bool flip = augmentation.Next(2) == 1;
+            for (int c = 0; c < _channels; c++)
+            {
+                float scale = _scale[c], shift = _shift[c];
+                var s = src.Slice(c * plane, plane);
+                var d = destination.Slice(c * plane, plane);
+                for (int y = 0; y < _height; y++)
+                {
+                    int sy = y + dy;
+                    bool rowInside = (uint)sy < (uint)_height;
+                    for (int x = 0; x < _width; x++)
+                    {
+                        int sx = (flip ? _width - 1 - x : x) + dx;
+                        byte value = rowInside && (uint)sx < (uint)_width ? s[sy * _width + sx] : (byte)0;
+                        d[y * _width + x] = value * scale + shift;
+                    }
+                }
+            }
+        }
+    }
+}

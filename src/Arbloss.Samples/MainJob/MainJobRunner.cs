@@ -1,0 +1,116 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Arbloss.Samples.Configuration;
+using Arbloss.Samples.Data;
+using Arbloss.Samples.Reporting;
+using Arbloss.Samples.Training;
+using Spectre.Console;
+
+namespace Arbloss.Samples.MainJob
+{
+    /// <summary>
+    /// The main job: Fashion-MNIST-LT (exponential profile, imbalance 0.01), the small conv net, 10 epochs of SGD with
+    /// a cosine schedule, trained three times (cross-entropy, ARB-Loss with batch counts, ARB-Loss with global counts)
+    /// from the shipped configs <c>configs/fashion-mnist-lt/*.yaml</c>; then a side-by-side table and the comparison
+    /// files. Without Fashion-MNIST (not found, not downloadable) it says so in one line and runs the same three losses
+    /// on the built-in synthetic benchmark (<c>configs/synthetic-lt/*.yaml</c>).
+    /// </summary>
+    public sealed class MainJobRunner
+    {
+        /// <summary>The three losses, in table order.</summary>
+        public static IReadOnlyList<string> Losses { get; } = new[] { "cross_entropy", "arb_batch", "arb_global" };
+
+        private readonly MainJobOptions _options;
+        private readonly IAnsiConsole _console;
+        private readonly TextWriter _error;
+
+        /// <summary>Prepares the job.</summary>
+        /// <param name="options">Settings.</param>
+        /// <param name="console">Where progress and the table go.</param>
+        /// <param name="error">Where the one-line fallback notice goes (standard error).</param>
+        /// <exception cref="ArgumentNullException">An argument is null.</exception>
+        public MainJobRunner(MainJobOptions options, IAnsiConsole console, TextWriter error)
+        {
+            _options = options ?? throw new ArgumentNullException(nameof(options));
+            _console = console ?? throw new ArgumentNullException(nameof(console));
+            _error = error ?? throw new ArgumentNullException(nameof(error));
+        }
+
+        /// <summary>Whether the last <see cref="Run"/> fell back to the synthetic benchmark.</summary>
+        public bool UsedSynthetic { get; private set; }
+
+        /// <summary>Loads the three configs of a benchmark folder with the job's overrides.</summary>
+        /// <param name="benchmark"><c>fashion-mnist-lt</c> or <c>synthetic-lt</c>.</param>
+        /// <returns>The configs in <see cref="Losses"/> order.</returns>
+        /// <exception cref="ConfigException">A shipped config is missing or an override is invalid.</exception>
+        public IReadOnlyList<TrainingConfig> Configs(string benchmark)
+        {
+            var overrides = new List<string>();
+            if (_options.Seed is long seed) overrides.Add($"seed={seed}");
+            if (!string.IsNullOrWhiteSpace(_options.DataDir) && benchmark == "fashion-mnist-lt") overrides.Add($"data_path='{_options.DataDir!.Replace("'", "''")}'");
+            overrides.AddRange(_options.Overrides);
+            return Losses.Select(loss => ConfigLoader.LoadFile(ShippedConfigs.Resolve($"{benchmark}/{loss}.yaml"), overrides)).ToArray();
+        }
+
+        /// <summary>Runs the job.</summary>
+        /// <param name="cancellationToken">Stops the run in progress (its last checkpoint stays).</param>
+        /// <returns>The three runs' results.</returns>
+        /// <exception cref="ConfigException">A shipped config is missing or an override is invalid.</exception>
+        /// <exception cref="OperationCanceledException">The job was stopped.</exception>
+        public IReadOnlyList<RunResults> Run(CancellationToken cancellationToken = default)
+        {
+            var device = DeviceSelector.Resolve(_options.Device);
+            var downloads = new Downloader(new ConsoleDownloadProgress(_error, !Console.IsErrorRedirected));
+            var data = new DataContext(downloads, new ConsoleLogWriter(_console), _options.AllowDownload, _options.CacheRoot);
+
+            var benchmark = "fashion-mnist-lt";
+            var configs = Configs(benchmark);
+            UsedSynthetic = _options.ForceSynthetic;
+            var fashion = new FashionMnistProvider(_options.SystemDataFolders);
+            if (!UsedSynthetic)
+            {
+                try
+                {
+                    fashion.Prepare(configs[0].DataPath, data);
+                }
+                catch (DatasetUnavailableException e)
+                {
+                    _error.WriteLine($"{CliLine(e.Message)} Running the built-in synthetic long-tailed benchmark instead.");
+                    UsedSynthetic = true;
+                }
+            }
+            if (UsedSynthetic)
+            {
+                benchmark = "synthetic-lt";
+                configs = Configs(benchmark);
+            }
+
+            _console.MarkupLine(Markup.Escape($"Main job: {benchmark}, three losses ({string.Join(", ", Losses)}), {configs[0].NumEpochs} epochs each, on {device}; output in {Path.GetFullPath(_options.OutputDir)}"));
+            var results = new List<RunResults>();
+            foreach (var config in configs)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var reporter = new ConsoleReporter(_console);
+                var trainer = new Trainer(config, new TrainerOptions
+                {
+                    OutputDir = Path.Combine(_options.OutputDir, config.Name), Device = device, Observer = reporter, Data = data,
+                    WritePlots = _options.WritePlots, Cancellation = cancellationToken, Dataset = UsedSynthetic ? null : fashion,
+                });
+                var result = reporter.Run(trainer.Run);
+                results.Add(result);
+                if (!result.Completed) throw new OperationCanceledException(cancellationToken);
+            }
+
+            var title = $"{results[0].Dataset}: {string.Join(" vs ", Losses)} ({configs[0].NumEpochs} epochs, seed {configs[0].Seed})";
+            ComparisonReport.Print(_console, title, results);
+            var files = ComparisonReport.Write(_options.OutputDir, title, results);
+            _console.MarkupLine(Markup.Escape($"Runs: {string.Join(", ", configs.Select(c => Path.Combine(_options.OutputDir, c.Name)))}; comparison: {string.Join(", ", files)}"));
+            return results;
+        }
+
+        private static string CliLine(string message) => message.ReplaceLineEndings(" ").Trim();
+    }
+}

@@ -1,0 +1,60 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Arbloss.Samples.Models
+{
+    /// <summary>
+    /// Builds the network named by a config's <c>backbone:</c>. Built in: <c>resnet32</c> (also the authors'
+    /// <c>resnet32_fe</c>), <c>fashion_mnist_cnn</c> and <c>mlp</c>. <see cref="Register"/> adds a backbone
+    /// (e.g. ResNet-50 for ImageNet-LT) under one or more names.
+    /// </summary>
+    public static class ModelFactory
+    {
+        private static readonly object Gate = new();
+        private static readonly Dictionary<string, Func<ModelSpec, ClassifierNetwork>> Builders = new(StringComparer.Ordinal)
+        {
+            ["resnet32"] = spec => new ResNet32(spec.NumClasses),
+            ["resnet32_fe"] = spec => new ResNet32(spec.NumClasses),
+            ["fashion_mnist_cnn"] = spec => new FashionMnistNet(spec.NumClasses),
+            ["mlp"] = spec => new MlpNet(checked((int)spec.InputShape.Aggregate(1L, (a, b) => a * b)), spec.NumClasses),
+        };
+
+        /// <summary>The backbone names, sorted.</summary>
+        public static IReadOnlyList<string> Names
+        {
+            get
+            {
+                lock (Gate) return Builders.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray();
+            }
+        }
+
+        /// <summary>Builds a freshly initialised network.</summary>
+        /// <param name="backbone">The backbone name.</param>
+        /// <param name="spec">Classes and input shape.</param>
+        /// <returns>The network, on the CPU.</returns>
+        /// <exception cref="ArgumentException">The name is unknown.</exception>
+        /// <exception cref="ArgumentNullException"><paramref name="spec"/> is null.</exception>
+        public static ClassifierNetwork Create(string backbone, ModelSpec spec)
+        {
+            ArgumentNullException.ThrowIfNull(spec);
+            Func<ModelSpec, ClassifierNetwork>? build;
+            lock (Gate) Builders.TryGetValue(backbone ?? "", out build);
+            if (build is null)
+                throw new ArgumentException($"Unknown backbone '{backbone}'; known: {string.Join(", ", Names)}.", nameof(backbone));
+            return build(spec);
+        }
+
+        /// <summary>Adds or replaces a backbone.</summary>
+        /// <param name="name">The name a config uses.</param>
+        /// <param name="build">Builds the network from classes and input shape.</param>
+        /// <exception cref="ArgumentException">The name is empty.</exception>
+        /// <exception cref="ArgumentNullException"><paramref name="build"/> is null.</exception>
+        public static void Register(string name, Func<ModelSpec, ClassifierNetwork> build)
+        {
+            if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A backbone needs a name.", nameof(name));
+            ArgumentNullException.ThrowIfNull(build);
+            lock (Gate) Builders[name] = build;
+        }
+    }
+}

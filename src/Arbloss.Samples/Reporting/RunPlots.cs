@@ -1,0 +1,195 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Arbloss.Samples.IO;
+using Arbloss.Samples.Training;
+using ScottPlot;
+
+namespace Arbloss.Samples.Reporting
+{
+    /// <summary>
+    /// Draws a run's PNG plots with ScottPlot: <c>accuracy.png</c> (test top-1 and many / medium / few per epoch, with
+    /// training top-1), <c>per_class_accuracy.png</c> (test accuracy of each class against its training count, log
+    /// scale), <c>reliability.png</c> (reliability diagram of the last epoch) and, when collected,
+    /// <c>gradient_balance.png</c> (heatmap of the last epoch's attraction / repulsion norms). Files are written atomically.
+    /// </summary>
+    public static class RunPlots
+    {
+        private const int Width = 900, Height = 600;
+
+        /// <summary>Writes the plots of a run.</summary>
+        /// <param name="folder">Destination folder (created).</param>
+        /// <param name="results">The run's results.</param>
+        /// <param name="history">Every epoch's log row.</param>
+        /// <param name="balance">The last epoch's gradient balance, or null.</param>
+        /// <param name="classNames">Class names, for the heatmap axes (used when there are at most 20 classes).</param>
+        /// <returns>The paths written.</returns>
+        /// <exception cref="ArgumentNullException">A required argument is null.</exception>
+        /// <exception cref="IOException">A file cannot be written.</exception>
+        public static IReadOnlyList<string> Write(string folder, RunResults results, IReadOnlyList<EpochRecord> history,
+            GradientBalanceEpoch? balance, IReadOnlyList<string> classNames)
+        {
+            ArgumentNullException.ThrowIfNull(folder);
+            ArgumentNullException.ThrowIfNull(results);
+            ArgumentNullException.ThrowIfNull(history);
+            ArgumentNullException.ThrowIfNull(classNames);
+            var written = new List<string>();
+            var title = $"{results.Name}: {results.Dataset}, {results.Loss}";
+            if (history.Count > 0) written.Add(Save(AccuracyCurves(history, title), Path.Combine(folder, "accuracy.png")));
+            written.Add(Save(PerClass(results, title), Path.Combine(folder, "per_class_accuracy.png")));
+            written.Add(Save(Reliability(results, title), Path.Combine(folder, "reliability.png")));
+            if (balance is not null) written.Add(Save(Heatmap(balance, classNames, title), Path.Combine(folder, "gradient_balance.png")));
+            return written;
+        }
+
+        /// <summary>Renders a plot to PNG and writes it atomically.</summary>
+        /// <param name="plot">The plot.</param>
+        /// <param name="path">Destination.</param>
+        /// <param name="width">Width in pixels.</param>
+        /// <param name="height">Height in pixels.</param>
+        /// <returns><paramref name="path"/>.</returns>
+        /// <exception cref="IOException">The file cannot be written.</exception>
+        public static string Save(Plot plot, string path, int width = Width, int height = Height)
+        {
+            ArgumentNullException.ThrowIfNull(plot);
+            var bytes = plot.GetImageBytes(width, height, ImageFormat.Png);
+            AtomicFile.Write(path, s => s.Write(bytes, 0, bytes.Length));
+            return path;
+        }
+
+        private static Plot AccuracyCurves(IReadOnlyList<EpochRecord> history, string title)
+        {
+            var plot = new Plot();
+            var epochs = history.Select(r => (double)r.Epoch).ToArray();
+            void Line(string label, Func<EpochRecord, double?> value, int colour, bool dashed = false)
+            {
+                var points = history.Where(r => value(r) is double).ToArray();
+                if (points.Length == 0) return;
+                var line = plot.Add.Scatter(points.Select(r => (double)r.Epoch).ToArray(), points.Select(r => value(r)!.Value).ToArray(), Palette(colour));
+                line.LegendText = label;
+                line.LineWidth = 2;
+                line.MarkerSize = history.Count <= 30 ? 5 : 0;
+                if (dashed) line.LinePattern = LinePattern.Dashed;
+            }
+            Line("test top-1", r => r.Top1, 0);
+            Line("many", r => r.Many, 1);
+            Line("medium", r => r.Medium, 2);
+            Line("few", r => r.Few, 3);
+            Line("train top-1", r => r.TrainTop1, 7, dashed: true);
+            plot.Title(title);
+            plot.XLabel("epoch");
+            plot.YLabel("accuracy (%)");
+            plot.Axes.SetLimitsY(0, 100);
+            plot.Axes.SetLimitsX(epochs.Min() - 0.5, epochs.Max() + 0.5);
+            plot.ShowLegend(Alignment.LowerRight);
+            return plot;
+        }
+
+        private static Plot PerClass(RunResults results, string title)
+        {
+            var plot = new Plot();
+            int c = Math.Min(results.PerClassAccuracy.Count, results.TrainClassCounts.Count);
+            var idx = Enumerable.Range(0, c).Where(i => results.TrainClassCounts[i] > 0 && !double.IsNaN(results.PerClassAccuracy[i])).ToArray();
+            var xs = idx.Select(i => Math.Log10(results.TrainClassCounts[i])).ToArray();
+            var ys = idx.Select(i => results.PerClassAccuracy[i]).ToArray();
+            var points = plot.Add.Scatter(xs, ys, Palette(0));
+            points.LineWidth = 0;
+            points.MarkerSize = c <= 20 ? 9 : 5;
+            if (c <= 20)
+                foreach (var i in idx)
+                {
+                    var label = plot.Add.Text(i.ToString(System.Globalization.CultureInfo.InvariantCulture), Math.Log10(results.TrainClassCounts[i]), results.PerClassAccuracy[i]);
+                    label.LabelFontSize = 12;
+                    label.OffsetY = -8;
+                }
+            plot.Title($"{title}: per-class test accuracy");
+            plot.XLabel("training images of the class (log scale)");
+            plot.YLabel("test accuracy (%)");
+            LogTicks(plot, xs);
+            plot.Axes.SetLimitsY(0, 105);
+            return plot;
+        }
+
+        private static void LogTicks(Plot plot, double[] logValues)
+        {
+            if (logValues.Length == 0) return;
+            int lo = (int)Math.Floor(logValues.Min()), hi = (int)Math.Ceiling(logValues.Max());
+            var ticks = new List<(double, string)>();
+            for (int e = lo; e <= hi; e++)
+                foreach (var m in new[] { 1, 2, 5 })
+                {
+                    double v = m * Math.Pow(10, e);
+                    double x = Math.Log10(v);
+                    if (x >= logValues.Min() - 0.35 && x <= logValues.Max() + 0.35) ticks.Add((x, v.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)));
+                }
+            plot.Axes.Bottom.SetTicks(ticks.Select(t => t.Item1).ToArray(), ticks.Select(t => t.Item2).ToArray());
+            plot.Axes.SetLimitsX(logValues.Min() - 0.2, logValues.Max() + 0.2);
+        }
+
+        private static Plot Reliability(RunResults results, string title)
+        {
+            var plot = new Plot();
+            var bars = results.Reliability.Where(b => b.Count > 0).Select(b => new Bar
+            {
+                Position = 50 * (b.Lower + b.Upper),
+                Value = b.Accuracy,
+                Size = 100 * (b.Upper - b.Lower) * 0.9,
+                FillColor = Palette(0).WithAlpha(0.75),
+            }).ToList();
+            if (bars.Count > 0)
+            {
+                var barPlot = plot.Add.Bars(bars);
+                barPlot.LegendText = "accuracy of the bin";
+            }
+            var gaps = results.Reliability.Where(b => b.Count > 0).ToArray();
+            if (gaps.Length > 0)
+            {
+                var conf = plot.Add.Scatter(gaps.Select(b => 50 * (b.Lower + b.Upper)).ToArray(), gaps.Select(b => b.Confidence).ToArray(), Palette(3));
+                conf.LineWidth = 0;
+                conf.MarkerSize = 7;
+                conf.LegendText = "mean confidence of the bin";
+            }
+            var diagonal = plot.Add.Line(0, 0, 100, 100);
+            diagonal.LineColor = Colors.Gray;
+            diagonal.LinePattern = LinePattern.Dashed;
+            diagonal.LegendText = "perfect calibration";
+            plot.Title($"{title}: reliability (ECE {results.Ece:F2}%)");
+            plot.XLabel("confidence (%)");
+            plot.YLabel("accuracy (%)");
+            plot.Axes.SetLimits(0, 100, 0, 100);
+            plot.ShowLegend(Alignment.UpperLeft);
+            return plot;
+        }
+
+        private static Plot Heatmap(GradientBalanceEpoch balance, IReadOnlyList<string> classNames, string title)
+        {
+            var plot = new Plot();
+            int c = balance.Norms.Count;
+            var data = new double[c, c];
+            for (int i = 0; i < c; i++)
+                for (int j = 0; j < c; j++)
+                    data[i, j] = Math.Log10(Math.Max(balance.Norms[i][j], 1e-12));
+            var map = plot.Add.Heatmap(data);
+            map.Colormap = new ScottPlot.Colormaps.Viridis();
+            var bar = plot.Add.ColorBar(map);
+            bar.Label = "log10 gradient norm";
+            if (c <= 20)
+            {
+                var positions = Enumerable.Range(0, c).Select(i => (double)i).ToArray();
+                var labels = Enumerable.Range(0, c).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+                plot.Axes.Bottom.SetTicks(positions, labels);
+                plot.Axes.Left.SetTicks(positions.Select(p => (double)(c - 1) - p).ToArray(), labels);
+            }
+            plot.Title($"{title}: attraction (diagonal) / repulsion, epoch {balance.Epoch}");
+            plot.XLabel("class of the samples (j)");
+            plot.YLabel("classifier row receiving the gradient (i)");
+            return plot;
+        }
+
+        /// <summary>A colour of ScottPlot's Category10 palette.</summary>
+        /// <param name="index">Colour index.</param>
+        /// <returns>The colour.</returns>
+        public static Color Palette(int index) => new ScottPlot.Palettes.Category10().GetColor(index);
+    }
+}

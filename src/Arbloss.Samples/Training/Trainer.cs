@@ -1,0 +1,296 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using Arbloss.Losses;
+using Arbloss.Losses.Diagnostics;
+using Arbloss.Samples.Configuration;
+using Arbloss.Samples.Data;
+using Arbloss.Samples.IO;
+using Arbloss.Samples.Models;
+using Arbloss.Samples.Reporting;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Arbloss.Samples.Training
+{
+    /// <summary>
+    /// The authors' single-stage training recipe, end to end: loads the (long-tailed) data, builds the backbone and
+    /// the loss, trains with SGD (momentum, weight decay, warm-up + step or cosine schedule, optional mixup), and after
+    /// every epoch evaluates (top-1, top-5, many / medium / few, ECE), logs a CSV row and writes a checkpoint
+    /// atomically (the best one kept too). Resuming from a checkpoint continues exactly: data order, augmentation and
+    /// mixup depend only on (seed, epoch), and the checkpoint holds the weights, batch-norm statistics and momentum.
+    /// </summary>
+    public sealed class Trainer
+    {
+        private readonly TrainingConfig _config;
+        private readonly TrainerOptions _options;
+        private readonly ITrainingObserver _observer;
+
+        /// <summary>Prepares a run.</summary>
+        /// <param name="config">The validated configuration.</param>
+        /// <param name="options">Device, output folder, observer, data context.</param>
+        /// <exception cref="ArgumentNullException">An argument is null.</exception>
+        public Trainer(TrainingConfig config, TrainerOptions options)
+        {
+            _config = config ?? throw new ArgumentNullException(nameof(config));
+            _options = options ?? throw new ArgumentNullException(nameof(options));
+            _observer = options.Observer ?? NullObserver.Instance;
+            Paths = RunPaths.For(config, options.OutputDir);
+        }
+
+        /// <summary>Where the run writes.</summary>
+        public RunPaths Paths { get; }
+
+        /// <summary>Loads the data a config names, through <paramref name="provider"/> or the registry.</summary>
+        /// <param name="config">The configuration.</param>
+        /// <param name="context">Data context.</param>
+        /// <param name="provider">A provider to use instead of the registry's, or null.</param>
+        /// <returns>The splits.</returns>
+        /// <exception cref="DatasetUnavailableException">The data can be neither found nor downloaded.</exception>
+        /// <exception cref="InvalidDataException">A data file is malformed, or the data disagree with num_classes.</exception>
+        public static DatasetSplits LoadData(TrainingConfig config, DataContext context, IDatasetProvider? provider = null)
+        {
+            ArgumentNullException.ThrowIfNull(config);
+            var splits = (provider ?? DatasetRegistry.Get(config.Dataset)).Load(config, context);
+            if (splits.NumClasses != config.NumClasses)
+                throw new InvalidDataException($"{config.Dataset} has {splits.NumClasses} classes but num_classes is {config.NumClasses}.");
+            return splits;
+        }
+
+        /// <summary>The many / medium / few grouping of a config: its index ranges, or training counts (&gt;100, 20..100, &lt;20).</summary>
+        /// <param name="config">Supplies head/med/tail_class_idx.</param>
+        /// <param name="trainClassCounts">Training samples per class.</param>
+        /// <returns>The grouping.</returns>
+        public static ShotGroups ShotGroupsFor(TrainingConfig config, IReadOnlyList<long> trainClassCounts)
+        {
+            ArgumentNullException.ThrowIfNull(config);
+            if (config.HeadClassIdx is ClassRange h && config.MedClassIdx is ClassRange m && config.TailClassIdx is ClassRange t)
+                return ShotGroups.FromIndexRanges(config.NumClasses, (h.Start, h.End), (m.Start, m.End), (t.Start, t.End));
+            return ShotGroups.FromClassCounts(trainClassCounts);
+        }
+
+        /// <summary>Evaluation batch size for a config.</summary>
+        /// <param name="config">Supplies batch_size.</param>
+        /// <returns>At least 256, at least the training batch size.</returns>
+        public static int EvalBatchSize(TrainingConfig config) => Math.Max(256, config.BatchSize);
+
+        /// <summary>Runs (or resumes) training and writes results, log, checkpoints and plots.</summary>
+        /// <returns>The results, also written to <c>results.json</c>.</returns>
+        /// <exception cref="DatasetUnavailableException">The data can be neither found nor downloaded.</exception>
+        /// <exception cref="InvalidDataException">A data file or the resume checkpoint is malformed or does not fit.</exception>
+        /// <exception cref="ConfigException">The config and the data or checkpoint disagree.</exception>
+        /// <exception cref="IOException">An output file cannot be written.</exception>
+        public RunResults Run()
+        {
+            var wall = Stopwatch.StartNew();
+            var cfg = _config;
+            var device = _options.Device;
+            var token = _options.Cancellation;
+            if (cfg.Deterministic && device.type == DeviceType.CUDA) torch.backends.cuda.matmul.allow_tf32 = false;
+
+            var splits = LoadData(cfg, _options.Data, _options.Dataset);
+            var counts = splits.TrainClassCounts;
+            var shotGroups = ShotGroupsFor(cfg, counts);
+
+            torch.manual_seed(cfg.Seed);
+            using var model = ModelFactory.Create(cfg.Backbone, new ModelSpec(cfg.NumClasses, splits.Train.SampleShape));
+            var resumeFrom = string.IsNullOrWhiteSpace(cfg.Resume) ? null : RunPaths.ResolveResume(cfg.Resume);
+            CheckpointState? resumed = null;
+            if (resumeFrom is not null)
+            {
+                if (!File.Exists(resumeFrom))
+                    throw new ConfigException("resume", $"{cfg.Source}: 'resume': no checkpoint at '{cfg.Resume}' (give a .ckpt file or a run folder with checkpoints/last.ckpt).");
+                resumed = Checkpoint.LoadModel(resumeFrom, model);
+                CheckResumable(resumed, splits);
+            }
+            model.to(device);
+            using var criterion = LossFactory.Create(cfg, counts);
+            criterion.To(device);
+            using var optimizer = optim.SGD(model.parameters(), cfg.Lr, momentum: cfg.Momentum, weight_decay: cfg.WeightDecay);
+            if (resumeFrom is not null) Checkpoint.LoadOptimizer(resumeFrom, optimizer);
+
+            var history = new List<EpochRecord>(resumed?.History ?? Array.Empty<EpochRecord>());
+            int firstEpoch = resumed?.EpochsCompleted ?? 0;
+            double bestTop1 = resumed?.BestTop1 ?? double.NegativeInfinity;
+            int bestEpoch = resumed?.BestEpoch ?? 0;
+            long trainImages = resumed?.TrainImages ?? 0;
+            double trainSeconds = resumed?.TrainSeconds ?? 0;
+            double previousSeconds = resumed?.Seconds ?? 0;
+            Directory.CreateDirectory(Paths.OutputDir);
+            if (resumed is not null && firstEpoch < cfg.NumEpochs)
+                _observer.Message($"Resuming {resumed.Name} after epoch {firstEpoch} from {resumeFrom}");
+
+            _observer.RunStarted(new RunInfo
+            {
+                Name = cfg.Name, Dataset = splits.Id, Loss = cfg.Loss, Backbone = cfg.Backbone, Parameters = model.ParameterCount(),
+                Device = device.ToString(), TrainSamples = splits.Train.Count, TestSamples = splits.Test.Count, TrainClassCounts = counts,
+                NumEpochs = cfg.NumEpochs, FirstEpoch = firstEpoch + 1, OutputDir = Paths.OutputDir,
+                BatchesPerEpoch = BatchLoader.BatchCount(splits.Train.Count, cfg.BatchSize),
+            });
+
+            using var balance = cfg.GradientBalance ? new GradientBalanceAccumulator(cfg.NumClasses) : null;
+            var balanceHistory = new List<GradientBalanceEpoch>();
+            if (balance is not null && File.Exists(Paths.GradientBalance) && resumed is not null)
+                balanceHistory.AddRange(Json.Deserialize<List<GradientBalanceEpoch>>(File.ReadAllText(Paths.GradientBalance)).Where(e => e.Epoch <= firstEpoch));
+
+            EvaluationSummary? last = null;
+            bool interrupted = false;
+            for (int epoch = firstEpoch; epoch < cfg.NumEpochs; epoch++)
+            {
+                if (token.IsCancellationRequested) { interrupted = true; break; }
+                var epochClock = Stopwatch.StartNew();
+                double lr = LearningRateSchedule.At(cfg, epoch);
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+                criterion.StartEpoch(epoch);
+                torch.manual_seed(Seeds.Derive(cfg.Seed, epoch, Seeds.Purpose.Torch));
+                var order = SamplerFactory.EpochOrder(cfg, splits.Train.Labels, epoch);
+                var mixup = cfg.Mixup ? new Mixup(cfg.Alpha, Seeds.Derive(cfg.Seed, epoch, Seeds.Purpose.Mixup)) : null;
+                int batches = BatchLoader.BatchCount(order.Length, cfg.BatchSize);
+                _observer.EpochStarted(epoch + 1, batches, lr);
+
+                var (trainLoss, trainTop1, seen, seconds, completed) = TrainEpoch(model, criterion, optimizer, mixup, balance, splits.Train, order, epoch, batches);
+                trainImages += seen;
+                trainSeconds += seconds;
+                if (!completed) { interrupted = true; break; }
+
+                last = Evaluator.Evaluate(model, splits.Test, device, shotGroups, EvalBatchSize(cfg), cfg.Workers, token);
+                bool isBest = last.Top1 > bestTop1;
+                if (isBest) { bestTop1 = last.Top1; bestEpoch = epoch + 1; }
+                var record = new EpochRecord
+                {
+                    Epoch = epoch + 1, Lr = lr, TrainLoss = trainLoss, TrainTop1 = trainTop1, Top1 = last.Top1, Top5 = last.Top5,
+                    Many = last.Many, Medium = last.Medium, Few = last.Few, Ece = last.Ece,
+                    Seconds = epochClock.Elapsed.TotalSeconds, ImagesPerSecond = seconds > 0 ? seen / seconds : 0,
+                };
+                history.Add(record);
+                if (balance is not null && balance.Steps > 0)
+                {
+                    using var mean = balance.Mean();
+                    balanceHistory.Add(GradientBalanceEpoch.From(epoch + 1, mean.ToHost()));
+                    balance.Reset();
+                    AtomicFile.WriteAllText(Paths.GradientBalance, Json.Serialize(balanceHistory));
+                }
+
+                CsvLog.Write(Paths.Log, history);
+                var state = new CheckpointState
+                {
+                    Name = cfg.Name, Dataset = splits.Id, Loss = cfg.Loss, Backbone = cfg.Backbone, NumClasses = cfg.NumClasses, Seed = cfg.Seed,
+                    EpochsCompleted = epoch + 1, NumEpochs = cfg.NumEpochs, BestTop1 = bestTop1, BestEpoch = bestEpoch,
+                    TrainImages = trainImages, TrainSeconds = trainSeconds, Seconds = previousSeconds + wall.Elapsed.TotalSeconds,
+                    History = history.ToArray(), SavedUtc = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+                };
+                Checkpoint.Save(Paths.LastCheckpoint, model, optimizer, state);
+                if (isBest) Checkpoint.Save(Paths.BestCheckpoint, model, null, state);
+                _observer.EpochCompleted(record, isBest);
+            }
+
+            if (last is null)
+            {
+                // Nothing trained in this session (resumed a finished run, or stopped at once): evaluate the current weights.
+                if (history.Count == 0 && interrupted) throw new OperationCanceledException("The run was stopped before its first epoch finished; nothing was written.", token);
+                last = Evaluator.Evaluate(model, splits.Test, device, shotGroups, EvalBatchSize(cfg), cfg.Workers);
+            }
+            var results = new RunResults
+            {
+                Name = cfg.Name, Dataset = splits.Id, Loss = cfg.Loss, Backbone = cfg.Backbone, Seed = cfg.Seed, Device = device.ToString(),
+                Epochs = history.Count, NumEpochs = cfg.NumEpochs, Completed = history.Count >= cfg.NumEpochs,
+                Top1 = last.Top1, Top5 = last.Top5, Many = last.Many, Medium = last.Medium, Few = last.Few, Ece = last.Ece,
+                BestTop1 = history.Count > 0 ? bestTop1 : last.Top1, BestEpoch = bestEpoch,
+                PerClassAccuracy = last.PerClassAccuracy, TrainClassCounts = counts.ToArray(), TestClassCounts = last.PerClassCount,
+                ShotGroups = new Dictionary<string, IReadOnlyList<int>>
+                {
+                    ["many"] = shotGroups.ClassesIn(ShotGroup.Many), ["medium"] = shotGroups.ClassesIn(ShotGroup.Medium), ["few"] = shotGroups.ClassesIn(ShotGroup.Few),
+                },
+                Reliability = last.Reliability,
+                Seconds = previousSeconds + wall.Elapsed.TotalSeconds, TrainSeconds = trainSeconds,
+                ImagesPerSecond = trainSeconds > 0 ? trainImages / trainSeconds : 0, Parameters = model.ParameterCount(),
+            };
+            AtomicFile.WriteAllText(Paths.Results, Json.Serialize(results));
+            if (_options.WritePlots)
+                RunPlots.Write(Paths.PlotDir, results, history, balanceHistory.LastOrDefault(), splits.ClassNames);
+            _observer.RunCompleted(results);
+            return results;
+        }
+
+        private void CheckResumable(CheckpointState state, DatasetSplits splits)
+        {
+            void Require(bool ok, string key, string what)
+            {
+                if (!ok) throw new ConfigException(key, $"{_config.Source}: 'resume': the checkpoint was written by a run with {what}; resume with the same settings.");
+            }
+            Require(state.Backbone == _config.Backbone, "backbone", $"backbone {state.Backbone}, not {_config.Backbone}");
+            Require(state.NumClasses == _config.NumClasses, "num_classes", $"{state.NumClasses} classes, not {_config.NumClasses}");
+            Require(state.Loss == _config.Loss, "loss", $"loss {state.Loss}, not {_config.Loss}");
+            Require(state.Dataset == splits.Id, "dataset", $"dataset {state.Dataset}, not {splits.Id}");
+            Require(state.Seed == _config.Seed, "seed", $"seed {state.Seed}, not {_config.Seed}");
+        }
+
+        private (double Loss, double Top1, long Seen, double Seconds, bool Completed) TrainEpoch(ClassifierNetwork model, TrainingCriterion criterion,
+            OptimizerHelper optimizer, Mixup? mixup, GradientBalanceAccumulator? balance, ISampleSource train, int[] order, int epoch, int batches)
+        {
+            var cfg = _config;
+            var device = _options.Device;
+            var clock = Stopwatch.StartNew();
+            model.train();
+            using var lossSum = zeros(1, ScalarType.Float64, device);
+            using var correctSum = zeros(1, ScalarType.Int64, device);
+            long seen = 0;
+            double loss = double.NaN, top1 = double.NaN;
+            var loaderOptions = new BatchLoaderOptions
+            {
+                Workers = cfg.Workers, Prefetch = 4, Augment = true, Seed = Seeds.Mix(cfg.Seed, epoch, Seeds.Purpose.Augmentation),
+            };
+            int done = 0;
+            try
+            {
+                foreach (var batch in BatchLoader.Load(train, order, cfg.BatchSize, loaderOptions, _options.Cancellation))
+                {
+                    using (batch)
+                    using (var scope = NewDisposeScope())
+                    {
+                        var x = batch.Images.to(device);
+                        var y = batch.Labels.to(device);
+                        Tensor features, logits, batchLoss;
+                        MixupBatch? mixed = mixup?.Apply(x, y);
+                        try
+                        {
+                            (features, logits) = model.ForwardWithFeatures(mixed?.MixedInputs ?? x);
+                            batchLoss = mixed is not null ? mixed.Loss(criterion.Module, logits) : criterion.Module.call(logits, y);
+                            optimizer.zero_grad();
+                            batchLoss.backward();
+                            optimizer.step();
+                        }
+                        finally
+                        {
+                            mixed?.Dispose();
+                        }
+                        using (no_grad())
+                        {
+                            lossSum.add_(batchLoss.detach().to_type(ScalarType.Float64), batch.Size);
+                            correctSum.add_(logits.argmax(1).eq(y).sum());
+                        }
+                        if (balance is not null) balance.Add(features.detach(), logits.detach(), y, criterion.Module);
+                        seen += batch.Size;
+                        done++;
+                        bool fresh = done % cfg.PrintFreq == 0 || done == batches;
+                        if (fresh)
+                        {
+                            loss = lossSum.item<double>() / seen;
+                            top1 = 100.0 * correctSum.item<long>() / seen;
+                        }
+                        _observer.BatchCompleted(new BatchProgress(epoch + 1, done, batches, loss, top1, seen / Math.Max(1e-9, clock.Elapsed.TotalSeconds), fresh));
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (_options.Cancellation.IsCancellationRequested)
+            {
+                return (loss, top1, seen, clock.Elapsed.TotalSeconds, false);
+            }
+            return (loss, top1, seen, clock.Elapsed.TotalSeconds, done == batches);
+        }
+    }
+}

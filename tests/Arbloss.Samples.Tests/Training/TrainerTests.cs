@@ -1,0 +1,149 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using Arbloss.Samples.Configuration;
+using Arbloss.Samples.Models;
+using Arbloss.Samples.Tests.Support;
+using Arbloss.Samples.Training;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Arbloss.Samples.Tests.Training
+{
+    [Collection(TorchRngCollection.Name)]
+    public class TrainerTests
+    {
+        [Fact]
+        public void OneEpochEndToEndWritesEverything()
+        {
+            using var dir = new TempDir();
+            var config = Runs.Config(Runs.TinyFashionMnist(dir), "gradient_balance: true") with { NumEpochs = 1, Loss = "arb_batch" };
+            var recorder = new Runs.Recorder();
+            var trainer = new Trainer(config, Runs.Options(dir, "out", recorder));
+            var results = trainer.Run();
+
+            Assert.Equal(new[] { "start", "epoch 1" }, recorder.Events.Take(2));
+            Assert.Equal(new[] { "done 1", "end" }, recorder.Events.TakeLast(2));
+            Assert.Equal(new long[] { 30, 23, 17, 13, 10, 8, 6, 5, 3, 3 }, results.TrainClassCounts);
+            var paths = trainer.Paths;
+            foreach (var file in new[] { paths.Results, paths.Log, paths.LastCheckpoint, paths.BestCheckpoint, paths.GradientBalance,
+                Path.Combine(paths.PlotDir, "accuracy.png"), Path.Combine(paths.PlotDir, "per_class_accuracy.png"),
+                Path.Combine(paths.PlotDir, "reliability.png"), Path.Combine(paths.PlotDir, "gradient_balance.png") })
+                Assert.True(File.Exists(file) && new FileInfo(file).Length > 0, file);
+            Assert.Empty(Directory.GetFiles(paths.OutputDir, "*.tmp", SearchOption.AllDirectories));
+
+            // results.json: the documented fields, present and sane.
+            using var json = JsonDocument.Parse(File.ReadAllText(paths.Results));
+            var root = json.RootElement;
+            Assert.Equal("tiny", root.GetProperty("name").GetString());
+            Assert.Equal("fashion-mnist-lt", root.GetProperty("dataset").GetString());
+            Assert.Equal("arb_batch", root.GetProperty("loss").GetString());
+            Assert.Equal(1, root.GetProperty("epochs").GetInt32());
+            foreach (var key in new[] { "top1", "top5", "many", "medium", "few", "ece" })
+                Assert.InRange(root.GetProperty(key).GetDouble(), 0, 100);
+            Assert.True(root.GetProperty("top5").GetDouble() >= root.GetProperty("top1").GetDouble());
+            Assert.Equal(10, root.GetProperty("per_class_accuracy").GetArrayLength());
+            Assert.Equal(results.TrainClassCounts, root.GetProperty("train_class_counts").EnumerateArray().Select(e => e.GetInt64()));
+            Assert.True(root.GetProperty("seconds").GetDouble() > 0);
+            Assert.True(root.GetProperty("images_per_second").GetDouble() > 0);
+            double meanPerClass = root.GetProperty("per_class_accuracy").EnumerateArray().Average(e => e.GetDouble());
+            Assert.Equal(root.GetProperty("top1").GetDouble(), meanPerClass, 6); // balanced test set
+
+            var csv = File.ReadAllLines(paths.Log);
+            Assert.Equal(CsvLog.Header, csv[0]);
+            Assert.Equal(2, csv.Length);
+            Assert.StartsWith("1,0.05,", csv[1]);
+        }
+
+        [Fact]
+        public void ResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne()
+        {
+            using var dir = new TempDir();
+            var config = Runs.Config(Runs.TinyFashionMnist(dir), "mixup: true\nalpha: 1.0");
+            var straight = new Trainer(config, Runs.Options(dir, "straight") with { WritePlots = false }).Run();
+            Assert.True(straight.Completed);
+
+            using var cancel = new CancellationTokenSource();
+            var interrupted = new Trainer(config, Runs.Options(dir, "resumed", new Runs.Recorder(cancel, stopAfter: 1), cancel.Token) with { WritePlots = false }).Run();
+            Assert.False(interrupted.Completed);
+            Assert.Equal(1, interrupted.Epochs);
+
+            var resumedConfig = config with { Resume = dir.Combine("resumed") };
+            var recorder = new Runs.Recorder();
+            var resumed = new Trainer(resumedConfig, Runs.Options(dir, "resumed", recorder) with { WritePlots = false }).Run();
+            Assert.True(resumed.Completed);
+            Assert.Equal(2, recorder.Info!.FirstEpoch);
+            Assert.DoesNotContain("epoch 1", recorder.Events);
+
+            Assert.Equal(straight.Top1, resumed.Top1);
+            Assert.Equal(straight.PerClassAccuracy, resumed.PerClassAccuracy);
+            using var a = Load(dir.Combine("straight", "checkpoints", "last.ckpt"));
+            using var b = Load(dir.Combine("resumed", "checkpoints", "last.ckpt"));
+            var bState = b.state_dict();
+            foreach (var (name, tensor) in a.state_dict())
+                Assert.True(tensor.equal(bState[name]).all().item<bool>(), $"{name} differs");
+            Assert.Equal(File.ReadAllLines(dir.Combine("straight", "log.csv")).Select(DropTimes), File.ReadAllLines(dir.Combine("resumed", "log.csv")).Select(DropTimes));
+        }
+
+        private static string DropTimes(string csvLine) => string.Join(',', csvLine.Split(',').Take(10));
+
+        private static ClassifierNetwork Load(string checkpoint)
+        {
+            var model = new FashionMnistNet(10);
+            Checkpoint.LoadModel(checkpoint, model);
+            return model;
+        }
+
+        [Fact]
+        public void ResumeChecksTheSettingsAndTheFile()
+        {
+            using var dir = new TempDir();
+            var config = Runs.Config(Runs.TinyFashionMnist(dir)) with { NumEpochs = 1 };
+            new Trainer(config, Runs.Options(dir, "run") with { WritePlots = false }).Run();
+            var wrongLoss = config with { Resume = dir.Combine("run"), Loss = "arb_global", NumEpochs = 2 };
+            Assert.Equal("loss", Assert.Throws<ConfigException>(() => new Trainer(wrongLoss, Runs.Options(dir, "run2")).Run()).Key);
+            var missing = config with { Resume = dir.Combine("nowhere.ckpt") };
+            Assert.Equal("resume", Assert.Throws<ConfigException>(() => new Trainer(missing, Runs.Options(dir, "run3")).Run()).Key);
+            // A finished run resumed again trains nothing and reports the same results.
+            var again = new Trainer(config with { Resume = dir.Combine("run") }, Runs.Options(dir, "run") with { WritePlots = false }).Run();
+            Assert.Equal(1, again.Epochs);
+            Assert.True(again.Completed);
+        }
+
+        [Fact]
+        public void CheckpointsRoundTripAndRejectForeignFiles()
+        {
+            using var dir = new TempDir();
+            using var model = new FashionMnistNet(10);
+            using var optimizer = optim.SGD(model.parameters(), 0.1, momentum: 0.9);
+            using (var scope = NewDisposeScope())
+            {
+                var loss = model.call(randn(4, 1, 28, 28)).sum();
+                loss.backward();
+                optimizer.step();
+            }
+            var path = dir.Combine("c.ckpt");
+            Checkpoint.Save(path, model, optimizer, new CheckpointState { Name = "x", Backbone = "fashion_mnist_cnn", NumClasses = 10, EpochsCompleted = 4 });
+            Assert.Equal(4, Checkpoint.ReadState(path).EpochsCompleted);
+            Assert.True(File.Exists(path + ".json"));
+            using var copy = new FashionMnistNet(10);
+            Checkpoint.LoadModel(path, copy);
+            var copyState = copy.state_dict();
+            foreach (var (name, tensor) in model.state_dict()) Assert.True(tensor.equal(copyState[name]).all().item<bool>(), name);
+            using var copyOptimizer = optim.SGD(copy.parameters(), 0.1, momentum: 0.9);
+            Checkpoint.LoadOptimizer(path, copyOptimizer);
+
+            File.WriteAllText(dir.Combine("text.ckpt"), "hello");
+            Assert.Throws<InvalidDataException>(() => Checkpoint.ReadState(dir.Combine("text.ckpt")));
+            File.WriteAllBytes(dir.Combine("cut.ckpt"), File.ReadAllBytes(path)[..2000]);
+            Assert.Throws<InvalidDataException>(() => Checkpoint.LoadModel(dir.Combine("cut.ckpt"), new FashionMnistNet(10)));
+            Assert.Throws<InvalidDataException>(() => Checkpoint.LoadModel(path, new MlpNet(784, 10)));
+            Assert.Throws<FileNotFoundException>(() => Checkpoint.ReadState(dir.Combine("none.ckpt")));
+            Checkpoint.Save(dir.Combine("weights.ckpt"), model, null, new CheckpointState());
+            Assert.Throws<InvalidDataException>(() => Checkpoint.LoadOptimizer(dir.Combine("weights.ckpt"), copyOptimizer));
+        }
+    }
+}
