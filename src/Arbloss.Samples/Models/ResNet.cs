@@ -32,6 +32,7 @@ namespace Arbloss.Samples.Models
         private Linear fc;
 
         private readonly ResNetBottleneck[] _lastStageBlocks;
+        private readonly ResNetBottleneck[][] _stageBlocks;
         private readonly int[] _blocks;
         private bool _frozen;
 
@@ -55,10 +56,11 @@ namespace Arbloss.Samples.Models
             relu = nn.ReLU(inplace: true);
             maxpool = nn.MaxPool2d(3, stride: 2, padding: 1);
             long inPlanes = 64;
-            layer1 = MakeStage(ref inPlanes, 64, _blocks[0], 1, device, out _);
-            layer2 = MakeStage(ref inPlanes, 128, _blocks[1], 2, device, out _);
-            layer3 = MakeStage(ref inPlanes, 256, _blocks[2], 2, device, out _);
+            layer1 = MakeStage(ref inPlanes, 64, _blocks[0], 1, device, out var stage1);
+            layer2 = MakeStage(ref inPlanes, 128, _blocks[1], 2, device, out var stage2);
+            layer3 = MakeStage(ref inPlanes, 256, _blocks[2], 2, device, out var stage3);
             layer4 = MakeStage(ref inPlanes, 512, _blocks[3], 2, device, out _lastStageBlocks);
+            _stageBlocks = new[] { stage1, stage2, stage3, _lastStageBlocks };
             avgpool = nn.AdaptiveAvgPool2d(1);
             FeatureDimension = (int)inPlanes;
             fc = nn.Linear(inPlanes, numClasses, device: device);
@@ -144,6 +146,26 @@ namespace Arbloss.Samples.Models
             var x = maxpool.call(relu.call(bn1.call(conv1.call(input))));
             x = layer4.call(layer3.call(layer2.call(layer1.call(x))));
             return avgpool.call(x).flatten(1).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>
+        /// <see cref="Features(Tensor)"/> with the convolutions in <paramref name="compute"/> precision (bfloat16 for the
+        /// samples' <c>bf16: true</c>): the input and each convolution's weight are cast to it for the operation (the casts
+        /// are differentiable, so gradients accumulate in the float32 parameters), batch norms run in float32, and the
+        /// pooled features come back as float32 so that the classifier and the loss stay in float32.
+        /// </summary>
+        internal Tensor Features(Tensor input, ScalarType compute)
+        {
+            if (input is null) throw new ArgumentNullException(nameof(input));
+            if (input.dim() != 4 || input.shape[1] != 3)
+                throw new ArgumentException($"Expected images [B, 3, H, W] but got [{string.Join(", ", input.shape)}].", nameof(input));
+            using var scope = NewDisposeScope();
+            var x = LowPrecision.Conv(conv1, LowPrecision.Cast(input, compute), compute);
+            x = maxpool.call(relu.call(LowPrecision.Norm(bn1, x)));
+            foreach (var stage in _stageBlocks)
+                foreach (var block in stage)
+                    x = block.Forward(x, compute);
+            return avgpool.call(x).flatten(1).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
         }
 
         /// <summary>

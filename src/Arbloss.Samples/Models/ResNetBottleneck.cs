@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -72,6 +73,28 @@ namespace Arbloss.Samples.Models
             x = bn3.call(conv3.call(x));
             var identity = downsample is null ? input : downsample.call(input);
             x = x.add_(identity);
+            return relu.call(x).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>
+        /// Runs the block with its convolutions in <paramref name="compute"/> precision (e.g. bfloat16): the input is cast
+        /// to it, each convolution reads a cast of its float32 weight (a differentiable cast, so gradients reach the
+        /// float32 parameters), batch norms compute in float32. Returns a tensor of dtype <paramref name="compute"/>.
+        /// </summary>
+        internal Tensor Forward(Tensor input, ScalarType compute)
+        {
+            using var scope = NewDisposeScope();
+            var x = LowPrecision.Conv(conv1, LowPrecision.Cast(input, compute), compute);
+            x = relu.call(LowPrecision.Norm(bn1, x));
+            x = relu.call(LowPrecision.Norm(bn2, LowPrecision.Conv(conv2, x, compute)));
+            x = LowPrecision.Norm(bn3, LowPrecision.Conv(conv3, x, compute));
+            Tensor identity = input;
+            if (downsample is not null)
+            {
+                var children = downsample.children().ToArray();
+                identity = LowPrecision.Norm((BatchNorm2d)children[1], LowPrecision.Conv((Conv2d)children[0], LowPrecision.Cast(input, compute), compute));
+            }
+            x = x.add_(LowPrecision.Cast(identity, compute));
             return relu.call(x).MoveToOuterDisposeScope();
         }
     }
