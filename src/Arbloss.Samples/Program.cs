@@ -13,6 +13,7 @@ namespace Arbloss.Samples
         /// 130 when interrupted.</returns>
         public static int Main(string[] args)
         {
+            NativeThreading.PreferPassiveWaiting();
             var parsed = AppCommands.Build(AppConsole.Create()).Parse(args);
             if (parsed.Errors.Count > 0)
             {

@@ -38,6 +38,18 @@ namespace Arbloss.Samples.Cli
                 error.WriteLine("error: " + OneLine(e.Message));
                 return Failure;
             }
+            catch (System.Runtime.InteropServices.ExternalException e)
+            {
+                // TorchSharp's native errors (e.g. out of memory on the device).
+                error.WriteLine("error: the tensor library failed: " + OneLine(e.Message));
+                return Failure;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                error.WriteLine($"error: unexpected {e.GetType().Name}: {OneLine(e.Message)} (set ARBLOSS_STACK_TRACE=1 to see where)");
+                if (Environment.GetEnvironmentVariable("ARBLOSS_STACK_TRACE") == "1") error.WriteLine(e);
+                return Failure;
+            }
         }
 
         /// <summary>Collapses a message to one line.</summary>

@@ -54,7 +54,7 @@ namespace Arbloss.Samples.Configuration
             ("loss_options", "numeric options of the loss, e.g. {gamma: 2.0}"),
             ("sampler", "training order: " + string.Join(" | ", SamplerFactory.Names)),
             ("seed", "seed for the subset, data order, augmentation, mixup and initialisation"),
-            ("deterministic", "one intra-op thread, fixed seeds: bit-for-bit repeatable runs and resumes"),
+            ("deterministic", "runs are always seeded; true also turns TF32 off on CUDA"),
             ("workers", "threads building batches in parallel"),
             ("print_freq", "batches between progress lines in non-interactive output"),
             ("log_dir", "parent folder of the run's output folder"),
@@ -326,7 +326,6 @@ namespace Arbloss.Samples.Configuration
             public string OneOf(params string[] allowed)
             {
                 var text = Scalar("one of " + string.Join(", ", allowed)).Trim();
-                if (_key == "dataset") text = DatasetRegistry.Canonical(text);
                 if (!allowed.Contains(text, StringComparer.Ordinal))
                     throw Error($"'{text}' is not one of {string.Join(", ", allowed)}.");
                 return text;

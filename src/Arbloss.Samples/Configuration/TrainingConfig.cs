@@ -94,8 +94,9 @@ namespace Arbloss.Samples.Configuration
         /// <summary><c>seed</c>: seeds the subset selection, data order, augmentation, mixup and weight initialisation.</summary>
         public long Seed { get; init; }
 
-        /// <summary><c>deterministic</c>: one intra-op thread and fixed seeds, so that a run (and a resumed run) is
-        /// bit-for-bit repeatable on the same machine.</summary>
+        /// <summary><c>deterministic</c>: the authors' switch. Every run here is seeded from <c>seed</c> (data order,
+        /// augmentation, mixup, initialisation), so CPU runs repeat bit for bit on the same machine and thread count either
+        /// way; with <c>true</c> TF32 matrix products are also turned off on CUDA.</summary>
         public bool Deterministic { get; init; }
 
         /// <summary><c>workers</c>: threads that build training batches in parallel (0: on the training thread).</summary>

@@ -17,7 +17,6 @@ namespace Arbloss.Samples.Data
         private readonly float[] _shift;
         private readonly int _channels, _height, _width, _imageSize;
         private readonly long[] _shape;
-        private readonly double[] _mean, _std;
 
         /// <summary>Wraps image bytes and labels.</summary>
         /// <param name="pixels">N x C x H x W bytes, channel-major per image.</param>
@@ -49,8 +48,6 @@ namespace Arbloss.Samples.Data
             _channels = channels;
             _height = height;
             _width = width;
-            _mean = mean.ToArray();
-            _std = std.ToArray();
             _scale = std.Select(s => (float)(1.0 / (255.0 * s))).ToArray();
             _shift = mean.Zip(std, (m, s) => (float)(-m / s)).ToArray();
             _shape = new long[] { channels, height, width };
@@ -73,12 +70,6 @@ namespace Arbloss.Samples.Data
         /// <param name="index">Image index.</param>
         /// <returns>A read-only view of the bytes.</returns>
         public ReadOnlySpan<byte> RawImage(int index) => _pixels.AsSpan(index * _imageSize, _imageSize);
-
-        /// <summary>A copy with another augmentation (e.g. none, for evaluating on training images).</summary>
-        /// <param name="augmentation">The new augmentation.</param>
-        /// <returns>A source sharing this one's memory.</returns>
-        public InMemoryImageSource WithAugmentation(ImageAugmentation augmentation) =>
-            new(_pixels, _labels, _channels, _height, _width, _mean, _std, augmentation);
 
         /// <inheritdoc />
         public void Read(int index, Span<float> destination, Random? augmentation)

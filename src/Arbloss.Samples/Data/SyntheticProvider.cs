@@ -22,7 +22,7 @@ namespace Arbloss.Samples.Data
         public const int TestPerClass = 500;
 
         /// <summary>Scale of the component centres relative to the unit noise; smaller means more overlap.</summary>
-        public const double Separation = 0.32;
+        public const double Separation = 0.7;
 
         private const int DataSeed = 20230527;
 

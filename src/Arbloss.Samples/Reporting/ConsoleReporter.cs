@@ -22,8 +22,6 @@ namespace Arbloss.Samples.Reporting
         private readonly Stopwatch _clock = new();
         private long _batchesDone;
         private long _batchesPlanned;
-        private int _batchesThisEpoch;
-        private double _lr;
 
         /// <summary>Creates a reporter.</summary>
         /// <param name="console">Where to write; null for <see cref="AnsiConsole.Console"/>.</param>
@@ -45,8 +43,8 @@ namespace Arbloss.Samples.Reporting
             return _console.Progress()
                 .AutoClear(true)
                 .HideCompleted(true)
-                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                    new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 20 }, new PercentageColumn(),
+                    new RemainingTimeColumn())
                 .Start(ctx =>
                 {
                     _context = ctx;
@@ -94,9 +92,7 @@ namespace Arbloss.Samples.Reporting
         /// <inheritdoc />
         public void EpochStarted(int epoch, int batches, double lr)
         {
-            _batchesThisEpoch = batches;
-            _lr = lr;
-            if (_task is not null) _task.Description = Markup.Escape($"{_info?.Name} · epoch {epoch}/{_info?.NumEpochs} · lr {lr:G3}");
+            if (_task is not null) _task.Description = Markup.Escape($"epoch {epoch}/{_info?.NumEpochs} lr {lr:G3}");
         }
 
         /// <inheritdoc />
@@ -108,7 +104,7 @@ namespace Arbloss.Samples.Reporting
             {
                 _task.Increment(1);
                 if (progress.Fresh || progress.Batch == 1)
-                    _task.Description = Markup.Escape($"{_info?.Name} · epoch {progress.Epoch}/{_info?.NumEpochs} · loss {Show(progress.Loss, "F3")} · acc {Show(progress.Accuracy, "F1")}% · {progress.ImagesPerSecond:N0} img/s");
+                    _task.Description = Markup.Escape($"epoch {progress.Epoch}/{_info?.NumEpochs} loss {Show(progress.Loss, "F3")} acc {Show(progress.Accuracy, "F1")}% {progress.ImagesPerSecond:N0} img/s");
             }
             else if (progress.Fresh && progress.Batch < progress.Batches)
             {

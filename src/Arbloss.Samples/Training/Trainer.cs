@@ -74,10 +74,15 @@ namespace Arbloss.Samples.Training
             return ShotGroups.FromClassCounts(trainClassCounts);
         }
 
-        /// <summary>Evaluation batch size for a config.</summary>
+        /// <summary>Evaluation batch size for a config: the training batch size (which is known to fit in memory, and
+        /// keeps the activations of small images closer to the CPU caches than a large batch would).</summary>
         /// <param name="config">Supplies batch_size.</param>
-        /// <returns>At least 256, at least the training batch size.</returns>
-        public static int EvalBatchSize(TrainingConfig config) => Math.Max(256, config.BatchSize);
+        /// <returns>The batch size.</returns>
+        public static int EvalBatchSize(TrainingConfig config)
+        {
+            ArgumentNullException.ThrowIfNull(config);
+            return config.BatchSize;
+        }
 
         /// <summary>Runs (or resumes) training and writes results, log, checkpoints and plots.</summary>
         /// <returns>The results, also written to <c>results.json</c>.</returns>
@@ -140,6 +145,7 @@ namespace Arbloss.Samples.Training
 
             EvaluationSummary? last = null;
             bool interrupted = false;
+            string? lastSaved = resumeFrom;
             for (int epoch = firstEpoch; epoch < cfg.NumEpochs; epoch++)
             {
                 if (token.IsCancellationRequested) { interrupted = true; break; }
@@ -154,9 +160,15 @@ namespace Arbloss.Samples.Training
                 _observer.EpochStarted(epoch + 1, batches, lr);
 
                 var (trainLoss, trainTop1, seen, seconds, completed) = TrainEpoch(model, criterion, optimizer, mixup, balance, splits.Train, order, epoch, batches);
+                if (!completed)
+                {
+                    // Stopped mid-epoch: the partial epoch is discarded; results describe the last checkpoint.
+                    interrupted = true;
+                    if (lastSaved is not null) Checkpoint.LoadModel(lastSaved, model);
+                    break;
+                }
                 trainImages += seen;
                 trainSeconds += seconds;
-                if (!completed) { interrupted = true; break; }
 
                 last = Evaluator.Evaluate(model, splits.Test, device, shotGroups, EvalBatchSize(cfg), cfg.Workers, token);
                 bool isBest = last.Top1 > bestTop1;
@@ -185,6 +197,7 @@ namespace Arbloss.Samples.Training
                     History = history.ToArray(), SavedUtc = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
                 };
                 Checkpoint.Save(Paths.LastCheckpoint, model, optimizer, state);
+                lastSaved = Paths.LastCheckpoint;
                 if (isBest) Checkpoint.Save(Paths.BestCheckpoint, model, null, state);
                 _observer.EpochCompleted(record, isBest);
             }
@@ -336,7 +349,7 @@ namespace Arbloss.Samples.Training
                         if (balance is not null) balance.Add(features.detach(), logits.detach(), y, criterion.Module);
                         seen += batch.Size;
                         done++;
-                        bool fresh = done % cfg.PrintFreq == 0 || done == batches;
+                        bool fresh = done == 1 || done % cfg.PrintFreq == 0 || done == batches;
                         if (fresh)
                         {
                             loss = lossSum.item<double>() / seen;

@@ -56,10 +56,13 @@ deterministic: true
             private readonly CancellationTokenSource? _cancel;
             private readonly int _stopAfter;
 
-            public Recorder(CancellationTokenSource? cancel = null, int stopAfter = int.MaxValue)
+            private readonly (int Epoch, int Batch)? _stopInside;
+
+            public Recorder(CancellationTokenSource? cancel = null, int stopAfter = int.MaxValue, (int Epoch, int Batch)? stopInside = null)
             {
                 _cancel = cancel;
                 _stopAfter = stopAfter;
+                _stopInside = stopInside;
             }
 
             public List<string> Events { get; } = new();
@@ -74,7 +77,11 @@ deterministic: true
 
             public void EpochStarted(int epoch, int batches, double lr) => Events.Add($"epoch {epoch}");
 
-            public void BatchCompleted(BatchProgress progress) => Events.Add("batch");
+            public void BatchCompleted(BatchProgress progress)
+            {
+                Events.Add("batch");
+                if (_stopInside is var (epoch, batch) && progress.Epoch == epoch && progress.Batch == batch) _cancel?.Cancel();
+            }
 
             public void EpochCompleted(EpochRecord record, bool isBest)
             {

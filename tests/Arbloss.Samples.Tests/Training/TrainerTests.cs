@@ -88,6 +88,23 @@ namespace Arbloss.Samples.Tests.Training
             Assert.Equal(File.ReadAllLines(dir.Combine("straight", "log.csv")).Select(DropTimes), File.ReadAllLines(dir.Combine("resumed", "log.csv")).Select(DropTimes));
         }
 
+        [Fact]
+        public void StopInsideAnEpochKeepsTheLastFinishedEpoch()
+        {
+            using var dir = new TempDir();
+            var config = Runs.Config(Runs.TinyFashionMnist(dir));
+            using var cancel = new CancellationTokenSource();
+            var recorder = new Runs.Recorder(cancel, stopInside: (2, 1));
+            var results = new Trainer(config, Runs.Options(dir, "run", recorder, cancel.Token) with { WritePlots = false }).Run();
+            Assert.False(results.Completed);
+            Assert.Equal(1, results.Epochs);
+            var state = Checkpoint.ReadState(dir.Combine("run", "checkpoints", "last.ckpt"));
+            Assert.Equal(1, state.EpochsCompleted);
+            // The results describe the checkpointed weights, not the abandoned half epoch.
+            Assert.Equal(state.History[0].Top1, results.Top1);
+            Assert.Equal(2, File.ReadAllLines(dir.Combine("run", "log.csv")).Length);
+        }
+
         private static string DropTimes(string csvLine) => string.Join(',', csvLine.Split(',').Take(10));
 
         private static ClassifierNetwork Load(string checkpoint)
