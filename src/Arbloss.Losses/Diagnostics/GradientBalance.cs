@@ -20,11 +20,13 @@ namespace Arbloss.Losses.Diagnostics
     /// given: pass the autograd gradient of a Mean-reduced loss and <c>sum_j T[i, j]</c> equals the autograd gradient of
     /// <c>W_i</c> (already divided by B). The overloads that take a loss module use <see cref="LogitGradient"/>, the
     /// gradient of the <i>sum</i> of the per-sample losses, which is B times the autograd gradient under Mean
-    /// reduction; their norms do not shrink with the batch size.</para>
+    /// reduction (a sum over the batch's samples rather than a mean).</para>
     /// <para>The computation never forms <c>T</c>: <c>||T[i, j]||^2 = sum_{s, t in class j} g[s, i] g[t, i] &lt;f_s, f_t&gt;</c>
     /// is evaluated from the batch Gram matrix, in chunks of classes so that memory stays bounded (the [C, C] result plus
     /// about 64 MiB) for any number of classes. Cost: O(B^2 D + B^2 C) time. Inputs in float64 are computed in float64,
     /// everything else in float32. <see cref="Contributions"/> forms the vectors <c>T[i, :]</c> for chosen rows.</para>
+    /// <para>Targets are range-checked before any indexing: free for CPU tensors, one device synchronisation on an
+    /// accelerator. Gradients are never tracked; the inputs are not modified.</para>
     /// </remarks>
     public static class GradientBalance
     {
@@ -145,6 +147,11 @@ namespace Arbloss.Losses.Diagnostics
             var g = logitGradient.detach().to_type(dtype);
             var gram = f.matmul(f.t());                                                        // <f_s, f_t>  [B, B]
             var gramSameClass = gram.masked_fill(targets.unsqueeze(1).ne(targets.unsqueeze(0)), 0);
+            // Only the P <= B classes present in the batch have non-zero columns in M: sum per present class with a
+            // [P, B] indicator matmul (index_add_ is slow on the CPU) and write those columns only.
+            var (presentClasses, inverse, _) = targets.unique(sorted: true, return_inverse: true);
+            long presentCount = presentClasses.shape[0];
+            var indicator = nn.functional.one_hot(inverse!, presentCount).to_type(dtype).t();  // [P, B]
             var norms = zeros(classes, classes, dtype, device);
             var repulsion = empty(classes, dtype, device);
             var total = empty(classes, dtype, device);
@@ -155,10 +162,10 @@ namespace Arbloss.Losses.Diagnostics
                 using var inner = NewDisposeScope();
                 long width = Math.Min(chunk, classes - start);
                 var gc = g.narrow(1, start, width);                                            // g[s, i], i in chunk
-                // g[s, i] * sum_{t : y_t = y_s} <f_s, f_t> g[t, i]; summed over s in class j it is ||T[i, j]||^2.
-                var pairTerms = gc.mul(gramSameClass.matmul(gc));
-                var squares = zeros(classes, width, dtype, device).index_add_(0, targets, pairTerms, 1);   // [j, i]
-                norms.narrow(0, start, width).copy_(squares.t().clamp_min(0).sqrt());
+                // g[s, i] * sum_{t : y_t = y_s} <f_s, f_t> g[t, i]; summed over the samples of class j: ||T[i, j]||^2.
+                var pairTerms = gc.mul(gramSameClass.matmul(gc));                              // [B, width]
+                var squares = indicator.matmul(pairTerms);                                     // [P, width]
+                norms.narrow(0, start, width).index_copy_(1, presentClasses, squares.t().clamp_min(0).sqrt());
                 // Repulsion: the samples of every class but i, i.e. g[s, i] with the samples of class i zeroed.
                 var rowIds = arange(start, start + width, ScalarType.Int64, device);
                 var others = gc.masked_fill(targets.unsqueeze(1).eq(rowIds.unsqueeze(0)), 0);
@@ -170,9 +177,9 @@ namespace Arbloss.Losses.Diagnostics
             return GradientBalanceResult.Create(norms, norms.diagonal().clone(), repulsion, total, counts, 1);
         }
 
-        /// <summary>Classes per chunk so that the per-chunk temporaries (about 3C + 6B elements per class) fit the budget.</summary>
+        /// <summary>Classes per chunk so that the per-chunk temporaries (at most about 10B elements per class) fit the budget.</summary>
         internal static long ChunkSize(long batch, long classes, long chunkElements) =>
-            Math.Clamp(chunkElements / (3 * classes + 6 * batch), 1, classes);
+            Math.Clamp(chunkElements / (10 * batch), 1, classes);
 
         private static void CheckFeatures(Tensor features, Tensor rowsOf)
         {

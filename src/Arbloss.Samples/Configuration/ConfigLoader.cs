@@ -60,6 +60,12 @@ namespace Arbloss.Samples.Configuration
             ("log_dir", "parent folder of the run's output folder"),
             ("model_dir", "checkpoint folder, relative to the output folder"),
             ("gradient_balance", "accumulate the attraction / repulsion gradient-norm matrix each epoch"),
+            ("image_root", "list-file datasets: folder the list's image paths are relative to (empty: data_path)"),
+            ("image_size", "list-file datasets: side of the square crops (default 224, the authors'); smaller for tests/debugging only"),
+            ("pretrained", "resnet50 | resnet152: ImageNet state_dict (.pth or safetensors) to start from, classifier excluded"),
+            ("freeze_backbone", "resnet50 | resnet152: train only the last Bottleneck block and the classifier (Places-LT)"),
+            ("bf16", "resnet50 | resnet152: backbone convolutions in bfloat16, classifier and loss in float32"),
+            ("accumulation_steps", "micro-batches per optimiser step; batch_size stays the effective batch (default 1)"),
         };
 
         private static readonly HashSet<string> KnownKeys = new(Keys.Select(k => k.Key), StringComparer.Ordinal);
@@ -207,6 +213,12 @@ namespace Arbloss.Samples.Configuration
                     "log_dir" => cfg with { LogDir = v.String(allowEmpty: false) },
                     "model_dir" => cfg with { ModelDir = v.String(allowEmpty: false) },
                     "gradient_balance" => cfg with { GradientBalance = v.Bool() },
+                    "image_root" => cfg with { ImageRoot = v.String(allowEmpty: true) },
+                    "image_size" => cfg with { ImageSize = (int)v.Integer(8, 4096) },
+                    "pretrained" => cfg with { Pretrained = v.String(allowEmpty: true) },
+                    "freeze_backbone" => cfg with { FreezeBackbone = v.Bool() },
+                    "bf16" => cfg with { Bf16 = v.Bool() },
+                    "accumulation_steps" => cfg with { AccumulationSteps = (int)v.Integer(1, 1 << 20) },
                     _ => throw UnknownKey(key, where),
                 };
             }
@@ -242,6 +254,7 @@ namespace Arbloss.Samples.Configuration
                     throw new ConfigException("head_class_idx", $"{source}: the class ranges head_class_idx {cfg.HeadClassIdx}, med_class_idx {cfg.MedClassIdx}, tail_class_idx {cfg.TailClassIdx} are inconsistent: {e.Message}", e);
                 }
             }
+            LargeScaleKeys.Validate(cfg, set, whereOf);
             LossFactory.ValidateOptions(cfg.Loss, cfg.LossOptions, whereOf("loss_options"));
             LossFactory.ValidateValues(cfg with { Source = whereOf("loss_options") });
             return cfg;

@@ -114,6 +114,30 @@ namespace Arbloss.Samples.Configuration
         /// <summary><c>gradient_balance</c> (extension): accumulate the attraction / repulsion gradient-norm matrix each epoch.</summary>
         public bool GradientBalance { get; init; }
 
+        /// <summary><c>image_root</c> (extension, list-file datasets): folder the list's image paths are relative to; empty for <c>data_path</c>.</summary>
+        public string ImageRoot { get; init; } = "";
+
+        /// <summary><c>image_size</c> (extension, list-file datasets): side of the square crops; 0 for the authors' 224.
+        /// Smaller sizes are for tests and debugging (e.g. <c>--set image_size=32</c>).</summary>
+        public int ImageSize { get; init; }
+
+        /// <summary><c>pretrained</c> (extension, resnet50 / resnet152): PyTorch state_dict (<c>.pth</c> or safetensors)
+        /// of ImageNet weights to start from, classifier excluded; empty for a fresh initialisation.</summary>
+        public string Pretrained { get; init; } = "";
+
+        /// <summary><c>freeze_backbone</c> (extension, resnet50 / resnet152): train only the last Bottleneck block and the
+        /// classifier (the authors' Places-LT setup).</summary>
+        public bool FreezeBackbone { get; init; }
+
+        /// <summary><c>bf16</c> (extension, resnet50 / resnet152): run the backbone's convolutions in bfloat16; the
+        /// classifier and the loss stay in float32.</summary>
+        public bool Bf16 { get; init; }
+
+        /// <summary><c>accumulation_steps</c> (extension): split each batch of <c>batch_size</c> into this many
+        /// micro-batches and accumulate their gradients before one optimiser step (the effective batch stays
+        /// <c>batch_size</c>; ARB-Loss batch counts are those of the whole effective batch). Default 1.</summary>
+        public int AccumulationSteps { get; init; } = 1;
+
         /// <summary>The authors' keys of the file that have no effect here (see <see cref="ConfigLoader.IgnoredKeys"/>).</summary>
         public IReadOnlyList<string> IgnoredKeys { get; init; } = System.Array.Empty<string>();
 

@@ -6,7 +6,7 @@ namespace Arbloss.Samples.Data
 {
     /// <summary>
     /// The datasets a config's <c>dataset:</c> key can name. Holds the built-in providers (Fashion-MNIST, CIFAR-10,
-    /// CIFAR-100, synthetic); <see cref="Register"/> adds or replaces one. Names are matched after
+    /// CIFAR-100, synthetic, and the list-file benchmarks ImageNet-LT, iNaturalist 2018, Places-LT); <see cref="Register"/> adds or replaces one. Names are matched after
     /// <see cref="Canonical"/> folds common spellings (<c>fmnist</c>, <c>cifar-10</c> ...).
     /// </summary>
     public static class DatasetRegistry
@@ -18,6 +18,9 @@ namespace Arbloss.Samples.Data
             new CifarProvider(hundred: false),
             new CifarProvider(hundred: true),
             new SyntheticProvider(),
+            ImageListProvider.ImageNetLT,
+            ImageListProvider.INaturalist2018,
+            ImageListProvider.PlacesLT,
         };
 
         private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
@@ -32,6 +35,14 @@ namespace Arbloss.Samples.Data
             ["cifar-100"] = "cifar100",
             ["cifar_100"] = "cifar100",
             ["cifar100-lt"] = "cifar100",
+            ["imagenet_lt"] = "imagenet-lt",
+            ["imagenetlt"] = "imagenet-lt",
+            ["inaturalist"] = "inaturalist2018",
+            ["inaturalist18"] = "inaturalist2018",
+            ["inat2018"] = "inaturalist2018",
+            ["inat18"] = "inaturalist2018",
+            ["places_lt"] = "places-lt",
+            ["placeslt"] = "places-lt",
         };
 
         /// <summary>The registered names.</summary>

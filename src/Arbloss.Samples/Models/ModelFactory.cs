@@ -6,8 +6,10 @@ namespace Arbloss.Samples.Models
 {
     /// <summary>
     /// Builds the network named by a config's <c>backbone:</c>. Built in: <c>resnet32</c> (also the authors'
-    /// <c>resnet32_fe</c>), <c>fashion_mnist_cnn</c> and <c>mlp</c>. <see cref="Register"/> adds a backbone
-    /// (e.g. ResNet-50 for ImageNet-LT) under one or more names.
+    /// <c>resnet32_fe</c>), <c>fashion_mnist_cnn</c>, <c>mlp</c>, and the torchvision-layout
+    /// <c>resnet50</c> and <c>resnet152</c> (<see cref="ResNetClassifier"/>: ImageNet-LT, iNaturalist 2018, Places-LT), which
+    /// also honour <see cref="ModelSpec.PretrainedPath"/>, <see cref="ModelSpec.FreezeBackbone"/> and <see cref="ModelSpec.Bf16"/>.
+    /// <see cref="Register"/> adds a backbone under one or more names.
     /// </summary>
     public static class ModelFactory
     {
@@ -18,6 +20,8 @@ namespace Arbloss.Samples.Models
             ["resnet32_fe"] = spec => new ResNet32(spec.NumClasses),
             ["fashion_mnist_cnn"] = spec => new FashionMnistNet(spec.NumClasses),
             ["mlp"] = spec => new MlpNet(checked((int)spec.InputShape.Aggregate(1L, (a, b) => a * b)), spec.NumClasses),
+            ["resnet50"] = spec => ResNetClassifier.Create(50, spec),
+            ["resnet152"] = spec => ResNetClassifier.Create(152, spec),
         };
 
         /// <summary>The backbone names, sorted.</summary>
@@ -35,6 +39,8 @@ namespace Arbloss.Samples.Models
         /// <returns>The network, on the CPU.</returns>
         /// <exception cref="ArgumentException">The name is unknown.</exception>
         /// <exception cref="ArgumentNullException"><paramref name="spec"/> is null.</exception>
+        /// <exception cref="System.IO.FileNotFoundException">The spec's pretrained weights file does not exist.</exception>
+        /// <exception cref="System.IO.InvalidDataException">The pretrained weights do not fit the network.</exception>
         public static ClassifierNetwork Create(string backbone, ModelSpec spec)
         {
             ArgumentNullException.ThrowIfNull(spec);

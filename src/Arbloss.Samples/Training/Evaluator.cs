@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Threading;
 using Arbloss.Losses.Diagnostics;
+using Arbloss.Losses.LongTail;
 using Arbloss.Samples.Data;
 using Arbloss.Samples.Models;
 using TorchSharp;

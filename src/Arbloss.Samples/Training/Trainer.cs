@@ -6,6 +6,7 @@ using System.IO;
 using System.Linq;
 using Arbloss.Losses;
 using Arbloss.Losses.Diagnostics;
+using Arbloss.Losses.LongTail;
 using Arbloss.Samples.Configuration;
 using Arbloss.Samples.Data;
 using Arbloss.Samples.IO;
@@ -102,8 +103,8 @@ namespace Arbloss.Samples.Training
             var shotGroups = ShotGroupsFor(cfg, counts);
 
             torch.manual_seed(cfg.Seed);
-            using var model = ModelFactory.Create(cfg.Backbone, new ModelSpec(cfg.NumClasses, splits.Train.SampleShape));
             var resumeFrom = string.IsNullOrWhiteSpace(cfg.Resume) ? null : RunPaths.ResolveResume(cfg.Resume);
+            using var model = CreateModel(cfg, splits.Train.SampleShape, loadPretrained: resumeFrom is null);
             CheckpointState? resumed = null;
             if (resumeFrom is not null)
             {
@@ -134,7 +135,7 @@ namespace Arbloss.Samples.Training
                 Name = cfg.Name, Dataset = splits.Id, Loss = cfg.Loss, Backbone = cfg.Backbone, Parameters = model.ParameterCount(),
                 Device = device.ToString(), TrainSamples = splits.Train.Count, TestSamples = splits.Test.Count, TrainClassCounts = counts,
                 NumEpochs = cfg.NumEpochs, FirstEpoch = firstEpoch + 1, OutputDir = Paths.OutputDir,
-                BatchesPerEpoch = BatchLoader.BatchCount(splits.Train.Count, cfg.BatchSize),
+                BatchesPerEpoch = BatchLoader.BatchCount(splits.Train.Count, MicroBatchSize(cfg)),
             });
 
             using var balance = cfg.GradientBalance ? new GradientBalanceAccumulator(cfg.NumClasses) : null;
@@ -155,7 +156,7 @@ namespace Arbloss.Samples.Training
                 torch.manual_seed(Seeds.Derive(cfg.Seed, epoch, Seeds.Purpose.Torch));
                 var order = SamplerFactory.EpochOrder(cfg, splits.Train.Labels, epoch);
                 var mixup = cfg.Mixup ? new Mixup(cfg.Alpha, Seeds.Derive(cfg.Seed, epoch, Seeds.Purpose.Mixup)) : null;
-                int batches = BatchLoader.BatchCount(order.Length, cfg.BatchSize);
+                int batches = BatchLoader.BatchCount(order.Length, MicroBatchSize(cfg));
                 _observer.EpochStarted(epoch + 1, batches, lr);
 
                 var (trainLoss, trainTop1, seen, seconds, completed) = TrainEpoch(model, criterion, optimizer, mixup, balance, splits.Train, order, epoch, batches);
@@ -229,6 +230,41 @@ namespace Arbloss.Samples.Training
             return results;
         }
 
+        /// <summary>Samples per forward/backward pass: <c>batch_size / accumulation_steps</c>.</summary>
+        /// <param name="config">Supplies batch_size and accumulation_steps.</param>
+        /// <returns>The micro-batch size (the batch size without accumulation).</returns>
+        public static int MicroBatchSize(TrainingConfig config)
+        {
+            ArgumentNullException.ThrowIfNull(config);
+            return config.BatchSize / Math.Max(1, config.AccumulationSteps);
+        }
+
+        /// <summary>Builds the config's backbone for samples of <paramref name="sampleShape"/>, with the large-model options
+        /// (pretrained weights, frozen backbone, bf16).</summary>
+        /// <param name="config">Supplies backbone, num_classes, pretrained, freeze_backbone and bf16.</param>
+        /// <param name="sampleShape">Shape of one sample.</param>
+        /// <param name="loadPretrained">Whether to load the <c>pretrained</c> weights (not when a checkpoint follows).</param>
+        /// <returns>The network on the CPU.</returns>
+        /// <exception cref="ConfigException">The pretrained weights file is missing or does not fit the backbone.</exception>
+        public static ClassifierNetwork CreateModel(TrainingConfig config, IReadOnlyList<long> sampleShape, bool loadPretrained = true)
+        {
+            ArgumentNullException.ThrowIfNull(config);
+            var spec = new ModelSpec(config.NumClasses, sampleShape)
+            {
+                PretrainedPath = loadPretrained && config.Pretrained.Length > 0 ? config.Pretrained : null,
+                FreezeBackbone = config.FreezeBackbone,
+                Bf16 = config.Bf16,
+            };
+            try
+            {
+                return ModelFactory.Create(config.Backbone, spec);
+            }
+            catch (Exception e) when (e is FileNotFoundException or InvalidDataException && spec.PretrainedPath is not null)
+            {
+                throw new ConfigException("pretrained", $"{config.Source}: 'pretrained': {e.Message}", e);
+            }
+        }
+
         private void CheckResumable(CheckpointState state, DatasetSplits splits)
         {
             void Require(bool ok, string key, string what)
@@ -257,14 +293,31 @@ namespace Arbloss.Samples.Training
             {
                 Workers = cfg.Workers, Prefetch = 4, Augment = true, Seed = Seeds.Mix(cfg.Seed, epoch, Seeds.Purpose.Augmentation),
             };
+            // Gradient accumulation: micro-batches of batch_size / k; the optimiser steps once per effective batch.
+            int steps = Math.Max(1, cfg.AccumulationSteps);
+            bool sharedCounts = steps > 1 && GradientAccumulation.NeedsBatchCounts(criterion.Module);
+            Tensor? groupCounts = null;
+            double groupSize = 0;
             int done = 0;
             try
             {
-                foreach (var batch in BatchLoader.Load(train, order, cfg.BatchSize, loaderOptions, _options.Cancellation))
+                foreach (var batch in BatchLoader.Load(train, order, MicroBatchSize(cfg), loaderOptions, _options.Cancellation))
                 {
                     using (batch)
                     using (var scope = NewDisposeScope())
                     {
+                        bool firstOfGroup = batch.Index % steps == 0;
+                        bool lastOfGroup = batch.Index % steps == steps - 1 || batch.Index == batches - 1;
+                        if (firstOfGroup)
+                        {
+                            int start = batch.Index / steps * cfg.BatchSize;
+                            groupSize = Math.Min(cfg.BatchSize, order.Length - start);
+                            groupCounts?.Dispose();
+                            groupCounts = sharedCounts
+                                ? GradientAccumulation.EffectiveBatchCounts(train.Labels, order, start, (int)groupSize, cfg.NumClasses, device).DetachFromDisposeScope()
+                                : null;
+                            optimizer.zero_grad();
+                        }
                         var x = batch.Images.to(device);
                         var y = batch.Labels.to(device);
                         Tensor features, logits, batchLoss;
@@ -272,10 +325,17 @@ namespace Arbloss.Samples.Training
                         try
                         {
                             (features, logits) = model.ForwardWithFeatures(mixed?.MixedInputs ?? x);
-                            batchLoss = mixed is not null ? mixed.Loss(criterion.Module, logits) : criterion.Module.call(logits, y);
-                            optimizer.zero_grad();
-                            batchLoss.backward();
-                            optimizer.step();
+                            if (steps == 1)
+                            {
+                                batchLoss = mixed is not null ? mixed.Loss(criterion.Module, logits) : criterion.Module.call(logits, y);
+                                batchLoss.backward();
+                            }
+                            else
+                            {
+                                batchLoss = GradientAccumulation.MicroBatchLoss(criterion.Module, logits, y, mixed?.TargetsB, mixed?.Lambda ?? 1.0, groupCounts);
+                                batchLoss.mul(batch.Size / groupSize).backward();
+                            }
+                            if (lastOfGroup) optimizer.step();
                         }
                         finally
                         {
@@ -302,6 +362,10 @@ namespace Arbloss.Samples.Training
             catch (OperationCanceledException) when (_options.Cancellation.IsCancellationRequested)
             {
                 return (loss, top1, seen, clock.Elapsed.TotalSeconds, false);
+            }
+            finally
+            {
+                groupCounts?.Dispose();
             }
             return (loss, top1, seen, clock.Elapsed.TotalSeconds, done == batches);
         }

@@ -1,3 +1,4 @@
+using Arbloss.Losses.LongTail;
 using System;
 using System.Collections.Generic;
 using System.Linq;

@@ -1,3 +1,4 @@
+using Arbloss.Losses.LongTail;
 using System;
 using System.Linq;
 using Arbloss.Losses.Diagnostics;

@@ -1,8 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Arbloss.Losses.Diagnostics;
 
-namespace Arbloss.Losses.Diagnostics
+namespace Arbloss.Losses.LongTail
 {
     /// <summary>
     /// Assigns every class to a many / medium / few-shot group (<see cref="ShotGroup"/>) for group accuracies, either from

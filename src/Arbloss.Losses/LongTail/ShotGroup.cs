@@ -1,4 +1,4 @@
-namespace Arbloss.Losses.Diagnostics
+namespace Arbloss.Losses.LongTail
 {
     /// <summary>The frequency group of a class in long-tail evaluation.</summary>
     public enum ShotGroup
