@@ -113,10 +113,9 @@ namespace Arbloss.Losses
             long numClasses = hostCounts.Length;
             if (target.device_type == DeviceType.CPU)
             {
-                using var contiguousTarget = target.contiguous();
-                var t = contiguousTarget.data<long>();
-                long n = t.Count;
-                for (long i = 0; i < n; i++)
+                using var contiguousTarget = target.is_contiguous() ? null : target.contiguous();
+                var t = HostTargets(contiguousTarget ?? target);
+                for (int i = 0; i < t.Length; i++)
                 {
                     long v = t[i];
                     if (v < 0 || v >= numClasses)
@@ -150,11 +149,10 @@ namespace Arbloss.Losses
         internal static Tensor HostBatchLogCounts(Tensor target, long numClasses, ScalarType dtype, string targetName)
         {
             var counts = new long[numClasses];
-            using (var contiguousTarget = target.contiguous())
+            using (var contiguousTarget = target.is_contiguous() ? null : target.contiguous())
             {
-                var t = contiguousTarget.data<long>();
-                long n = t.Count;
-                for (long i = 0; i < n; i++)
+                var t = HostTargets(contiguousTarget ?? target);
+                for (int i = 0; i < t.Length; i++)
                 {
                     long v = t[i];
                     if (v < 0 || v >= numClasses)
@@ -225,13 +223,19 @@ namespace Arbloss.Losses
             return result;
         }
 
+        /// <summary>The int64 values of a contiguous CPU tensor, read in place (no copy, no kernel).</summary>
+        private static ReadOnlySpan<long> HostTargets(Tensor contiguousCpuTarget) =>
+            contiguousCpuTarget.NumberOfElements == 0
+                ? ReadOnlySpan<long>.Empty
+                : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(contiguousCpuTarget.bytes);
+
         /// <summary>The same checks on CPU tensors, read in place without launching kernels.</summary>
         private static void HostValues(Tensor target, long numClasses, Tensor? counts, string targetName, string countsName)
         {
-            using var contiguousTarget = target.contiguous();
-            var t = contiguousTarget.data<long>();
-            long n = t.Count;
-            for (long i = 0; i < n; i++)
+            using var contiguousTarget = target.is_contiguous() ? null : target.contiguous();
+            var t = HostTargets(contiguousTarget ?? target);
+            int n = t.Length;
+            for (int i = 0; i < n; i++)
             {
                 long v = t[i];
                 if (v < 0 || v >= numClasses)
@@ -247,7 +251,7 @@ namespace Arbloss.Losses
                 if (host[i] < 0)
                     throw new ArgumentException($"Class count {i} is {host[i]}; counts must be non-negative.", countsName);
             }
-            for (long i = 0; i < n; i++)
+            for (int i = 0; i < n; i++)
             {
                 if (host[t[i]] <= 0)
                     throw new ArgumentException($"Target {i} is class {t[i]}, whose count is 0; a sample's own class must have a positive count (the loss would be infinite). Check that the counts come from the training labels.", countsName);
