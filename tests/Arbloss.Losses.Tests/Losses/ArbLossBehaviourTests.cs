@@ -157,6 +157,23 @@ namespace Arbloss.Losses.Tests.Losses
         }
 
         [Fact]
+        public void NonContiguousTargetsAreReadCorrectly()
+        {
+            var x = randn(3, 4, ScalarType.Float64);
+            var strided = tensor(new long[] { 0, 3, 2, 3, 2, 3 }).slice(0, 0, 6, 2); // [0, 2, 2], not contiguous
+            Assert.False(strided.is_contiguous());
+            var plain = tensor(new long[] { 0, 2, 2 });
+            foreach (var loss in new[] { new ArbLoss(4), new ArbLoss(Counts) })
+            {
+                using (loss)
+                    Assert.Equal(loss.call(x, plain).item<double>(), loss.call(x, strided).item<double>(), 12);
+            }
+            var bad = tensor(new long[] { 0, 3, 7, 3, 2, 3 }).slice(0, 0, 6, 2); // [0, 7, 2]
+            using var batch = new ArbLoss(4);
+            Assert.Throws<ArgumentException>(() => batch.call(x, bad));
+        }
+
+        [Fact]
         public void ValidationCanBeSwitchedOffForHotPaths()
         {
             using var loss = new ArbLoss(4) { ValidateTargets = false };
