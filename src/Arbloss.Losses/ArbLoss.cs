@@ -80,10 +80,11 @@ namespace Arbloss.Losses
         public override Tensor forward(Tensor input, Tensor target)
         {
             CheckShapes(input, target);
+            // No dispose scope on this hot path: every temporary is disposed explicitly (autograd keeps what it needs).
+            using var promoted = Functional.PromoteHalf(input);
+            var x = promoted ?? input;
             if (CountSource == CountSource.Batch)
             {
-                using var scope = NewDisposeScope();
-                var x = Functional.ComputeInput(input);
                 Tensor logCounts;
                 if (ValidateTargets && target.device_type == DeviceType.CPU)
                 {
@@ -95,7 +96,8 @@ namespace Arbloss.Losses
                     if (ValidateTargets) LossChecks.Values(target, NumClasses, null, nameof(target), nameof(target));
                     logCounts = Functional.BatchLogCounts(target, NumClasses, x.dtype);
                 }
-                return Functional.ArbLossCore(x, target, logCounts, reduction).MoveToOuterDisposeScope();
+                using (logCounts)
+                    return Functional.ArbLossCore(x, target, logCounts, reduction);
             }
             else
             {
@@ -103,10 +105,8 @@ namespace Arbloss.Losses
                 if (!LossChecks.SameDevice(buffer, input))
                     throw new ArgumentException($"The loss's class counts are on {buffer.device} but the logits are on {input.device}; call loss.to({input.device}) once after construction.", nameof(input));
                 if (ValidateTargets) LossChecks.TargetsAgainstGlobalCounts(target, _classCounts!, buffer, nameof(target), "classCounts");
-                using var scope = NewDisposeScope();
-                var x = Functional.ComputeInput(input);
-                var logCounts = x.dtype == ScalarType.Float32 ? log_class_counts_f32! : buffer.to_type(x.dtype);
-                return Functional.ArbLossCore(x, target, logCounts, reduction).MoveToOuterDisposeScope();
+                using var cast = x.dtype == ScalarType.Float32 ? null : buffer.to_type(x.dtype);
+                return Functional.ArbLossCore(x, target, cast ?? log_class_counts_f32!, reduction);
             }
         }
 

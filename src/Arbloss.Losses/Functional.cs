@@ -38,31 +38,45 @@ namespace Arbloss.Losses
             if (classCounts is not null) LossChecks.CountsShape(classCounts, input, nameof(classCounts));
             if (validate) LossChecks.Values(target, input.shape[1], classCounts, nameof(target), nameof(classCounts));
 
-            using var scope = NewDisposeScope();
-            var x = ComputeInput(input);
-            Tensor logCounts = classCounts is null
+            using var promoted = PromoteHalf(input);
+            var x = promoted ?? input;
+            using var logCounts = classCounts is null
                 ? BatchLogCounts(target, input.shape[1], x.dtype)
-                : classCounts.to_type(x.dtype).log();
-            return ArbLossCore(x, target, logCounts, reduction).MoveToOuterDisposeScope();
+                : LogOf(classCounts, x.dtype);
+            return ArbLossCore(x, target, logCounts, reduction);
         }
 
-        /// <summary>Half-precision logits are promoted to float32 for the loss computation.</summary>
-        internal static Tensor ComputeInput(Tensor input) =>
-            input.dtype == ScalarType.Float16 || input.dtype == ScalarType.BFloat16 ? input.to_type(ScalarType.Float32) : input;
+        /// <summary>Half-precision logits promoted to float32 (a new tensor), other logits as they are; for use inside a dispose scope.</summary>
+        internal static Tensor ComputeInput(Tensor input) => PromoteHalf(input) ?? input;
+
+        /// <summary>A float32 copy of half-precision (float16, bfloat16) logits; null when no promotion is needed.</summary>
+        internal static Tensor? PromoteHalf(Tensor input) =>
+            input.dtype == ScalarType.Float16 || input.dtype == ScalarType.BFloat16 ? input.to_type(ScalarType.Float32) : null;
+
+        /// <summary>log of a counts tensor in <paramref name="dtype"/> (a new tensor).</summary>
+        private static Tensor LogOf(Tensor counts, ScalarType dtype)
+        {
+            if (counts.dtype == dtype) return counts.log();
+            using var converted = counts.to_type(dtype);
+            return converted.log_().alias();
+        }
 
         /// <summary>log of the per-class counts of <paramref name="target"/>, -inf for absent classes.</summary>
         internal static Tensor BatchLogCounts(Tensor target, long numClasses, ScalarType dtype)
         {
             // log of an integer tensor yields the default float dtype: one kernel fewer when that is the logits' dtype.
-            var counts = target.bincount(null, numClasses);
-            return torch.get_default_dtype() == dtype ? counts.log() : counts.to_type(dtype).log_();
+            using var counts = target.bincount(null, numClasses);
+            if (torch.get_default_dtype() == dtype) return counts.log();
+            using var converted = counts.to_type(dtype);
+            return converted.log_().alias();
         }
 
         /// <summary>The loss on already validated inputs: cross-entropy of <c>x + logCounts</c>.</summary>
         internal static Tensor ArbLossCore(Tensor x, Tensor target, Tensor logCounts, nn.Reduction reduction)
         {
             if (x.shape[0] == 0) return EmptyBatchLoss(x, reduction);
-            return nn.functional.cross_entropy(x.add(logCounts), target, reduction: reduction);
+            using var shifted = x.add(logCounts);
+            return nn.functional.cross_entropy(shifted, target, reduction: reduction);
         }
 
         /// <summary>The documented result for an empty batch: 0 for Mean and Sum, an empty vector for None, zero gradient.</summary>
