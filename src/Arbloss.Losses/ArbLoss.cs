@@ -25,6 +25,7 @@ namespace Arbloss.Losses
         private Tensor? log_class_counts;
         private Tensor? log_class_counts_f32;
         private readonly long[]? _classCounts;
+        private readonly ScratchTensor _scratch = new();
 
         /// <summary>ARB-Loss with global counts: the training set's per-class counts.</summary>
         /// <param name="classCounts">Number of training samples of each class; length = number of classes.
@@ -69,9 +70,13 @@ namespace Arbloss.Losses
 
         /// <summary>
         /// Whether each call checks that targets lie in [0, C) and (global counts) that every target's class has a
-        /// positive count. Costs one device synchronisation per call; default true.
+        /// positive count. Costs one device synchronisation per call on a GPU; default true. With batch counts and
+        /// CPU targets the check is part of counting the classes on the host, so it always runs.
         /// </summary>
         public bool ValidateTargets { get; set; } = true;
+
+        /// <summary>How the loss is computed; tests force the composed or the fused path, users get the automatic choice.</summary>
+        internal Functional.CorePath Path { get; set; } = Functional.CorePath.Auto;
 
         /// <summary>Computes the loss of <paramref name="input"/> logits [B, C] against int64 targets [B].</summary>
         /// <returns>A scalar (Mean, Sum) or [B] (None). An empty batch gives 0 (Mean, Sum) or an empty vector (None).</returns>
@@ -85,19 +90,28 @@ namespace Arbloss.Losses
             var x = promoted ?? input;
             if (CountSource == CountSource.Batch)
             {
-                Tensor logCounts;
-                if (ValidateTargets && target.device_type == DeviceType.CPU)
-                {
-                    // One pass over the targets on the host both validates them and counts the classes.
-                    logCounts = LossChecks.HostBatchLogCounts(target, NumClasses, x.dtype, nameof(target));
-                }
-                else
+                if (target.device_type != DeviceType.CPU)
                 {
                     if (ValidateTargets) LossChecks.Values(target, NumClasses, null, nameof(target), nameof(target));
-                    logCounts = Functional.BatchLogCounts(target, NumClasses, x.dtype);
+                    using var deviceCounts = Functional.BatchLogCounts(target, NumClasses, x.dtype);
+                    return Functional.ArbLossCore(x, target, deviceCounts, reduction, Path);
                 }
-                using (logCounts)
-                    return Functional.ArbLossCore(x, target, logCounts, reduction);
+                // One pass over the targets on the host both validates them and counts the classes. The composed path
+                // has consumed the log counts when it returns, so it writes them into a reused scratch tensor; the
+                // fused path keeps them for its backward and gets a fresh one.
+                var path = Path == Functional.CorePath.Auto ? Functional.ChoosePath(x) : Path;
+                var scratch = path == Functional.CorePath.Composed ? _scratch.Take(NumClasses, x.dtype) : null;
+                Tensor? logCounts = null;
+                try
+                {
+                    logCounts = LossChecks.HostBatchLogCounts(target, NumClasses, x.dtype, nameof(target), scratch);
+                    return Functional.ArbLossCore(x, target, logCounts, reduction, path);
+                }
+                finally
+                {
+                    if (scratch is not null) _scratch.Return(scratch);
+                    else logCounts?.Dispose();
+                }
             }
             else
             {
@@ -106,7 +120,7 @@ namespace Arbloss.Losses
                     throw new ArgumentException($"The loss's class counts are on {buffer.device} but the logits are on {input.device}; call loss.to({input.device}) once after construction.", nameof(input));
                 if (ValidateTargets) LossChecks.TargetsAgainstGlobalCounts(target, _classCounts!, buffer, nameof(target), "classCounts");
                 using var cast = x.dtype == ScalarType.Float32 ? null : buffer.to_type(x.dtype);
-                return Functional.ArbLossCore(x, target, cast ?? log_class_counts_f32!, reduction);
+                return Functional.ArbLossCore(x, target, cast ?? log_class_counts_f32!, reduction, Path);
             }
         }
 
@@ -123,14 +137,14 @@ namespace Arbloss.Losses
         {
             CheckShapes(input, target);
             if (classCounts is null) throw new ArgumentNullException(nameof(classCounts));
-            return Functional.arb_loss(input, target, classCounts, reduction, ValidateTargets);
+            return Functional.ArbLossChecked(input, target, classCounts, reduction, ValidateTargets, Path);
         }
 
         private void CheckShapes(Tensor input, Tensor target)
         {
             LossChecks.Logits(input, nameof(input));
-            if (input.shape[1] != NumClasses)
-                throw new ArgumentException($"The logits have {input.shape[1]} classes but the loss was built for {NumClasses}.", nameof(input));
+            if (input.size(1) != NumClasses)
+                throw new ArgumentException($"The logits have {input.size(1)} classes but the loss was built for {NumClasses}.", nameof(input));
             LossChecks.Target(target, input, nameof(target));
         }
 
@@ -141,6 +155,7 @@ namespace Arbloss.Losses
             {
                 log_class_counts?.Dispose();
                 log_class_counts_f32?.Dispose();
+                _scratch.Dispose();
             }
             base.Dispose(disposing);
         }

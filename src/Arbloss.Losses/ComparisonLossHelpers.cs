@@ -29,8 +29,8 @@ namespace Arbloss.Losses
         internal static void CheckCall(Tensor input, Tensor target, int numClasses, Tensor buffer)
         {
             LossChecks.Logits(input, nameof(input));
-            if (input.shape[1] != numClasses)
-                throw new ArgumentException($"The logits have {input.shape[1]} classes but the loss was built for {numClasses}.", nameof(input));
+            if (input.size(1) != numClasses)
+                throw new ArgumentException($"The logits have {input.size(1)} classes but the loss was built for {numClasses}.", nameof(input));
             LossChecks.Target(target, input, nameof(target));
             if (!LossChecks.SameDevice(buffer, input))
                 throw new ArgumentException($"The loss's per-class constants are on {buffer.device} but the logits are on {input.device}; call loss.to({input.device}) once after construction.", nameof(input));

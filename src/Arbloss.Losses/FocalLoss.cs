@@ -64,7 +64,7 @@ namespace Arbloss.Losses
                 LossChecks.Logits(input, nameof(input));
                 LossChecks.Target(target, input, nameof(target));
             }
-            if (ValidateTargets) LossChecks.Values(target, input.shape[1], null, nameof(target), nameof(target));
+            if (ValidateTargets) LossChecks.Values(target, input.size(1), null, nameof(target), nameof(target));
             using var scope = NewDisposeScope();
             var x = Functional.ComputeInput(input);
             return Functional.FocalCore(x, target, Gamma, class_weights?.to_type(x.dtype), reduction).MoveToOuterDisposeScope();

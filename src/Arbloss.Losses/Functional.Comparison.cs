@@ -35,7 +35,7 @@ namespace Arbloss.Losses
             if (validate)
             {
                 LossChecks.CountTensorValues(classCounts, nameof(classCounts));
-                LossChecks.Values(target, input.shape[1], tau > 0 ? classCounts : null, nameof(target), nameof(classCounts));
+                LossChecks.Values(target, input.size(1), tau > 0 ? classCounts : null, nameof(target), nameof(classCounts));
             }
             using var scope = NewDisposeScope();
             var x = ComputeInput(input);
@@ -83,8 +83,8 @@ namespace Arbloss.Losses
             LossChecks.Logits(logits, nameof(logits));
             if (classCounts is null) throw new ArgumentNullException(nameof(classCounts));
             var host = LossChecks.HostCounts(Array.ConvertAll(classCounts, c => (double)c), nameof(classCounts));
-            if (host.Length != logits.shape[1])
-                throw new ArgumentException($"There must be one count per class ({logits.shape[1]}); got {host.Length}.", nameof(classCounts));
+            if (host.Length != logits.size(1))
+                throw new ArgumentException($"There must be one count per class ({logits.size(1)}); got {host.Length}.", nameof(classCounts));
             using var counts = tensor(host, ScalarType.Float64, logits.device);
             return posthoc_logit_adjustment(logits, counts, tau, validate: false);
         }
@@ -120,7 +120,7 @@ namespace Arbloss.Losses
             if (validate)
             {
                 LossChecks.CountTensorValues(classCounts, nameof(classCounts));
-                LossChecks.Values(target, input.shape[1], null, nameof(target), nameof(classCounts));
+                LossChecks.Values(target, input.size(1), null, nameof(target), nameof(classCounts));
             }
             using var scope = NewDisposeScope();
             var x = ComputeInput(input);
@@ -150,7 +150,7 @@ namespace Arbloss.Losses
             LossChecks.Target(target, input, nameof(target));
             CheckGamma(gamma);
             if (weight is not null) LossChecks.WeightTensor(weight, input, nameof(weight), validate);
-            if (validate) LossChecks.Values(target, input.shape[1], null, nameof(target), nameof(weight));
+            if (validate) LossChecks.Values(target, input.size(1), null, nameof(target), nameof(weight));
             using var scope = NewDisposeScope();
             var x = ComputeInput(input);
             return FocalCore(x, target, gamma, weight?.to_type(x.dtype), reduction).MoveToOuterDisposeScope();
@@ -186,7 +186,7 @@ namespace Arbloss.Losses
             if (validate)
             {
                 LossChecks.CountTensorValues(classCounts, nameof(classCounts));
-                LossChecks.Values(target, input.shape[1], null, nameof(target), nameof(classCounts));
+                LossChecks.Values(target, input.size(1), null, nameof(target), nameof(classCounts));
             }
             using var scope = NewDisposeScope();
             var x = ComputeInput(input);
@@ -225,7 +225,7 @@ namespace Arbloss.Losses
             if (validate)
             {
                 LossChecks.CountTensorValues(classCounts, nameof(classCounts));
-                LossChecks.Values(target, input.shape[1], null, nameof(target), nameof(classCounts));
+                LossChecks.Values(target, input.size(1), null, nameof(target), nameof(classCounts));
             }
             using var scope = NewDisposeScope();
             var x = ComputeInput(input);
@@ -363,7 +363,7 @@ namespace Arbloss.Losses
 
         internal static Tensor LdamCore(Tensor x, Tensor target, Tensor margins, double scale, Tensor? weight, nn.Reduction reduction)
         {
-            if (x.shape[0] == 0) return EmptyBatchLoss(x, reduction);
+            if (x.size(0) == 0) return EmptyBatchLoss(x, reduction);
             var marginOfTarget = margins.index_select(0, target).neg().unsqueeze(1);
             var shifted = x.scatter_add(1, target.unsqueeze(1), marginOfTarget).mul(scale);
             if (weight is null) return nn.functional.cross_entropy(shifted, target, reduction: reduction);
@@ -377,7 +377,7 @@ namespace Arbloss.Losses
 
         internal static Tensor FocalCore(Tensor x, Tensor target, double gamma, Tensor? weight, nn.Reduction reduction)
         {
-            if (x.shape[0] == 0) return EmptyBatchLoss(x, reduction);
+            if (x.size(0) == 0) return EmptyBatchLoss(x, reduction);
             var perSample = FocalPerSample(x, target, gamma);
             if (weight is not null) perSample = perSample.mul(weight.index_select(0, target));
             return Reduce(perSample, reduction);
@@ -385,7 +385,7 @@ namespace Arbloss.Losses
 
         internal static Tensor ClassBalancedCore(Tensor x, Tensor target, Tensor weights, ClassBalancedBase baseLoss, double gamma, nn.Reduction reduction)
         {
-            if (x.shape[0] == 0) return EmptyBatchLoss(x, reduction);
+            if (x.size(0) == 0) return EmptyBatchLoss(x, reduction);
             var perSample = baseLoss == ClassBalancedBase.Focal
                 ? FocalPerSample(x, target, gamma)
                 : nn.functional.cross_entropy(x, target, reduction: nn.Reduction.None);
@@ -394,7 +394,7 @@ namespace Arbloss.Losses
 
         internal static Tensor LabelAwareSmoothingCore(Tensor x, Tensor target, Tensor smoothing, nn.Reduction reduction)
         {
-            if (x.shape[0] == 0) return EmptyBatchLoss(x, reduction);
+            if (x.size(0) == 0) return EmptyBatchLoss(x, reduction);
             var (logPy, logProb) = LogProbabilities(x, target);
             var eps = smoothing.index_select(0, target);
             var perSample = logPy.neg().mul(eps.neg().add(1)).add(logProb.mean(new long[] { 1 }).neg().mul(eps));

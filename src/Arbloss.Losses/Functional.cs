@@ -31,19 +31,23 @@ namespace Arbloss.Losses
         /// <exception cref="ArgumentException">Wrong rank, dtype, device or size; a target outside [0, C);
         /// negative, NaN or infinite counts; or a target whose count is 0.</exception>
         public static Tensor arb_loss(Tensor input, Tensor target, Tensor? classCounts = null,
-            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true)
+            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true) =>
+            ArbLossChecked(input, target, classCounts, reduction, validate, CorePath.Auto);
+
+        /// <summary><see cref="arb_loss"/> with the computation path chosen by the caller (tests force either).</summary>
+        internal static Tensor ArbLossChecked(Tensor input, Tensor target, Tensor? classCounts, nn.Reduction reduction, bool validate, CorePath path)
         {
             LossChecks.Logits(input, nameof(input));
             LossChecks.Target(target, input, nameof(target));
             if (classCounts is not null) LossChecks.CountsShape(classCounts, input, nameof(classCounts));
-            if (validate) LossChecks.Values(target, input.shape[1], classCounts, nameof(target), nameof(classCounts));
+            if (validate) LossChecks.Values(target, input.size(1), classCounts, nameof(target), nameof(classCounts));
 
             using var promoted = PromoteHalf(input);
             var x = promoted ?? input;
             using var logCounts = classCounts is null
-                ? BatchLogCounts(target, input.shape[1], x.dtype)
+                ? BatchLogCounts(target, input.size(1), x.dtype)
                 : LogOf(classCounts, x.dtype);
-            return ArbLossCore(x, target, logCounts, reduction);
+            return ArbLossCore(x, target, logCounts, reduction, path);
         }
 
         /// <summary>Half-precision logits promoted to float32 (a new tensor), other logits as they are; for use inside a dispose scope.</summary>
@@ -71,12 +75,47 @@ namespace Arbloss.Losses
             return converted.log_().alias();
         }
 
-        /// <summary>The loss on already validated inputs: cross-entropy of <c>x + logCounts</c>.</summary>
-        internal static Tensor ArbLossCore(Tensor x, Tensor target, Tensor logCounts, nn.Reduction reduction)
+        /// <summary>
+        /// B x C from which the loss uses the hand-written forward and backward (<see cref="FusedArbLoss"/>) on the CPU.
+        /// Below it the composition <c>cross_entropy(x + logCounts)</c> is faster: the custom autograd node costs a
+        /// fixed managed overhead per call. Measured in benchmarks/README.md.
+        /// </summary>
+        internal const long FusedMinElements = 1L << 17;
+
+        /// <summary>
+        /// The loss on already validated inputs: cross-entropy of <c>x + logCounts</c>, by the composition or by
+        /// <see cref="FusedArbLoss"/> (<paramref name="path"/>; tests force either).
+        /// </summary>
+        internal static Tensor ArbLossCore(Tensor x, Tensor target, Tensor logCounts, nn.Reduction reduction, CorePath path = CorePath.Auto)
         {
-            if (x.shape[0] == 0) return EmptyBatchLoss(x, reduction);
+            if (x.size(0) == 0) return EmptyBatchLoss(x, reduction);
+            if (path == CorePath.Auto) path = ChoosePath(x);
+            if (path == CorePath.Fused)
+                return FusedArbLoss.Apply(x, target, logCounts, reduction);
             using var shifted = x.add(logCounts);
             return nn.functional.cross_entropy(shifted, target, reduction: reduction);
+        }
+
+        /// <summary>
+        /// Fused on the CPU for large B x C, and only when a backward can follow (without gradients the composition
+        /// is a plain cross-entropy forward); composed otherwise. Other devices keep the composition: the fused path's
+        /// advantage (no exponential and no allocation in the backward) was measured on the CPU only.
+        /// </summary>
+        internal static CorePath ChoosePath(Tensor x) =>
+            x.device_type == DeviceType.CPU && x.requires_grad && torch.is_grad_enabled()
+            && x.size(0) * x.size(1) >= FusedMinElements
+                ? CorePath.Fused
+                : CorePath.Composed;
+
+        /// <summary>How <see cref="ArbLossCore"/> computes the loss.</summary>
+        internal enum CorePath
+        {
+            /// <summary>Fused on the CPU from <see cref="FusedMinElements"/> when gradients are recorded, else composed.</summary>
+            Auto,
+            /// <summary>Always <c>cross_entropy(x + logCounts)</c>.</summary>
+            Composed,
+            /// <summary>Always the hand-written forward and backward.</summary>
+            Fused,
         }
 
         /// <summary>The documented result for an empty batch: 0 for Mean and Sum, an empty vector for None, zero gradient.</summary>

@@ -17,7 +17,7 @@ namespace Arbloss.Losses
                 throw new ArgumentException($"Logits must have shape [batch, classes]; got rank {input.dim()} with shape [{string.Join(", ", input.shape)}]. Reshape to 2-D (e.g. input.view(-1, numClasses)).", name);
             if (!input.is_floating_point())
                 throw new ArgumentException($"Logits must be floating point (float16, bfloat16, float32 or float64); got {input.dtype}. Convert with input.to_type(ScalarType.Float32).", name);
-            if (input.shape[1] < 1)
+            if (input.size(1) < 1)
                 throw new ArgumentException("Logits must have at least one class column.", name);
         }
 
@@ -30,8 +30,8 @@ namespace Arbloss.Losses
                 throw new ArgumentException($"Targets must be a vector [batch] of class indices; got shape [{string.Join(", ", target.shape)}]. For one-hot or soft targets pass the class indices (argmax).", name);
             if (target.dtype != ScalarType.Int64)
                 throw new ArgumentException($"Targets must be int64 class indices; got {target.dtype}. Convert with target.to_type(ScalarType.Int64).", name);
-            if (target.shape[0] != input.shape[0])
-                throw new ArgumentException($"Batch size mismatch: logits have {input.shape[0]} rows but targets have {target.shape[0]} entries.", name);
+            if (target.size(0) != input.size(0))
+                throw new ArgumentException($"Batch size mismatch: logits have {input.size(0)} rows but targets have {target.size(0)} entries.", name);
             if (!SameDevice(target, input))
                 throw new ArgumentException($"Targets are on {target.device} but logits are on {input.device}; move them with target.to(input.device).", name);
         }
@@ -40,8 +40,8 @@ namespace Arbloss.Losses
         internal static void CountsShape(Tensor counts, Tensor input, string name)
         {
             if (counts.IsInvalid) throw new ArgumentException("The class-count tensor has been disposed.", name);
-            if (counts.dim() != 1 || counts.shape[0] != input.shape[1])
-                throw new ArgumentException($"Class counts must be a vector with one entry per class ({input.shape[1]}); got shape [{string.Join(", ", counts.shape)}].", name);
+            if (counts.dim() != 1 || counts.size(0) != input.size(1))
+                throw new ArgumentException($"Class counts must be a vector with one entry per class ({input.size(1)}); got shape [{string.Join(", ", counts.shape)}].", name);
             if (counts.dtype == ScalarType.Bool || torch.is_complex(counts.dtype))
                 throw new ArgumentException($"Class counts must be integer or floating point; got {counts.dtype}.", name);
             if (!SameDevice(counts, input))
@@ -90,7 +90,7 @@ namespace Arbloss.Losses
             {
                 var c = counts.to_type(ScalarType.Float64);
                 bad = bad.logical_or(c.isfinite().logical_not().any()).logical_or(c.lt(0).any());
-                if (target.shape[0] > 0)
+                if (target.size(0) > 0)
                 {
                     var picked = c.index_select(0, target.clamp(0, numClasses - 1));
                     bad = bad.logical_or(picked.le(0).any());
@@ -129,7 +129,7 @@ namespace Arbloss.Losses
             using (var scope = NewDisposeScope())
             {
                 var outOfRange = target.lt(0).logical_or(target.ge(numClasses)).any();
-                var zero = target.shape[0] > 0
+                var zero = target.size(0) > 0
                     ? logCounts.index_select(0, target.clamp(0, numClasses - 1)).isneginf().any()
                     : torch.zeros(1, ScalarType.Bool, target.device).any();
                 bad = outOfRange.logical_or(zero).item<bool>();
@@ -145,34 +145,62 @@ namespace Arbloss.Losses
         /// <summary>
         /// For CPU targets: checks that every target lies in [0, C) and returns the log of the per-class counts
         /// (-inf for absent classes) as a [C] tensor of <paramref name="dtype"/>, without launching kernels.
+        /// With <paramref name="into"/> (a CPU [C] tensor of <paramref name="dtype"/>) the values are written there and
+        /// it is returned.
         /// </summary>
-        internal static Tensor HostBatchLogCounts(Tensor target, long numClasses, ScalarType dtype, string targetName)
+        internal static Tensor HostBatchLogCounts(Tensor target, long numClasses, ScalarType dtype, string targetName, Tensor? into = null)
         {
-            var counts = new long[numClasses];
-            using (var contiguousTarget = target.is_contiguous() ? null : target.contiguous())
+            if (into is not null && (into.dtype != dtype || into.size(0) != numClasses))
+                throw new InvalidOperationException("The scratch tensor does not match the logits' dtype and class count.");
+            int c = checked((int)numClasses);
+            int[] counts = System.Buffers.ArrayPool<int>.Shared.Rent(c);
+            try
             {
-                var t = HostTargets(contiguousTarget ?? target);
-                for (int i = 0; i < t.Length; i++)
+                Array.Clear(counts, 0, c);
+                using (var contiguousTarget = target.is_contiguous() ? null : target.contiguous())
                 {
-                    long v = t[i];
-                    if (v < 0 || v >= numClasses)
-                        throw new ArgumentException($"Targets must lie in [0, {numClasses}); target {i} is {v}.", targetName);
-                    counts[v]++;
+                    var t = HostTargets(contiguousTarget ?? target);
+                    for (int i = 0; i < t.Length; i++)
+                    {
+                        long v = t[i];
+                        if ((ulong)v >= (ulong)numClasses)
+                            throw new ArgumentException($"Targets must lie in [0, {numClasses}); target {i} is {v}.", targetName);
+                        counts[v]++;
+                    }
                 }
+                var hostType = dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+                var result = into ?? torch.empty(numClasses, hostType);
+                if (hostType == ScalarType.Float64)
+                {
+                    var log = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(result.bytes);
+                    for (int j = 0; j < c; j++) log[j] = LogOfCount(counts[j]);
+                }
+                else
+                {
+                    var log = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(result.bytes);
+                    for (int j = 0; j < c; j++) log[j] = (float)LogOfCount(counts[j]);
+                }
+                if (hostType == dtype) return result;
+                using (result) return result.to_type(dtype);
             }
-            if (dtype == ScalarType.Float64)
+            finally
             {
-                var log64 = new double[numClasses];
-                for (long j = 0; j < numClasses; j++) log64[j] = Math.Log(counts[j]);
-                return torch.tensor(log64, ScalarType.Float64);
+                System.Buffers.ArrayPool<int>.Shared.Return(counts);
             }
-            var log32 = new float[numClasses];
-            for (long j = 0; j < numClasses; j++) log32[j] = (float)Math.Log(counts[j]);
-            var result = torch.tensor(log32, ScalarType.Float32);
-            return dtype == ScalarType.Float32 ? result : result.to_type(dtype);
         }
 
-        /// <summary>A scalar hyper-parameter: throws <see cref="ArgumentOutOfRangeException"/> naming it unless <paramref name="ok"/>.</summary>
+        private static readonly double[] s_logOfSmallCounts = BuildLogTable(4096);
+
+        private static double[] BuildLogTable(int length)
+        {
+            var table = new double[length];
+            for (int k = 0; k < length; k++) table[k] = Math.Log(k);
+            return table;
+        }
+
+        /// <summary>log k (-inf for 0) from a table for the counts a batch has.</summary>
+        private static double LogOfCount(int k) => k < s_logOfSmallCounts.Length ? s_logOfSmallCounts[k] : Math.Log(k);
+
         internal static void Parameter(double value, bool ok, string name, string requirement)
         {
             if (!ok) throw new ArgumentOutOfRangeException(name, value, requirement);
@@ -193,8 +221,8 @@ namespace Arbloss.Losses
         internal static void WeightTensor(Tensor weight, Tensor input, string name, bool values)
         {
             if (weight.IsInvalid) throw new ArgumentException("The class-weight tensor has been disposed.", name);
-            if (weight.dim() != 1 || weight.shape[0] != input.shape[1])
-                throw new ArgumentException($"Class weights must be a vector with one entry per class ({input.shape[1]}); got shape [{string.Join(", ", weight.shape)}].", name);
+            if (weight.dim() != 1 || weight.size(0) != input.size(1))
+                throw new ArgumentException($"Class weights must be a vector with one entry per class ({input.size(1)}); got shape [{string.Join(", ", weight.shape)}].", name);
             if (!weight.is_floating_point())
                 throw new ArgumentException($"Class weights must be floating point; got {weight.dtype}. Convert with weight.to_type(ScalarType.Float32).", name);
             if (!SameDevice(weight, input))

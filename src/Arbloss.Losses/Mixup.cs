@@ -61,11 +61,11 @@ namespace Arbloss.Losses
             if (inputs.dim() < 1) throw new ArgumentException("The inputs need a batch dimension [B, ...]; got a scalar.", nameof(inputs));
             if (!inputs.is_floating_point())
                 throw new ArgumentException($"Mixup needs floating-point inputs; got {inputs.dtype}. Convert with inputs.to_type(ScalarType.Float32).", nameof(inputs));
-            if (targets.dim() < 1 || targets.shape[0] != inputs.shape[0])
-                throw new ArgumentException($"Batch size mismatch: inputs have {inputs.shape[0]} rows but targets have shape [{string.Join(", ", targets.shape)}].", nameof(targets));
+            if (targets.dim() < 1 || targets.size(0) != inputs.size(0))
+                throw new ArgumentException($"Batch size mismatch: inputs have {inputs.size(0)} rows but targets have shape [{string.Join(", ", targets.shape)}].", nameof(targets));
 
             double lam = SampleLambda();
-            long batch = inputs.shape[0];
+            long batch = inputs.size(0);
             var perm = new long[batch];
             for (long i = 0; i < batch; i++) perm[i] = i;
             for (long i = batch - 1; i > 0; i--)

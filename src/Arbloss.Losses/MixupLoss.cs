@@ -37,7 +37,7 @@ namespace Arbloss.Losses
             {
                 LossChecks.Logits(logits, nameof(logits));
                 LossChecks.Target(targetsA, logits, nameof(targetsA));
-                var counts = targetsA.bincount(null, logits.shape[1]);
+                var counts = targetsA.bincount(null, logits.size(1));
                 a = arb.forward(logits, targetsA, counts);
                 b = arb.forward(logits, targetsB, counts);
             }

@@ -86,11 +86,11 @@ namespace Arbloss.Losses.Diagnostics
         {
             CheckAlive();
             LossChecks.Logits(logits, nameof(logits));
-            if (logits.shape[1] != NumClasses)
-                throw new ArgumentException($"The logits have {logits.shape[1]} classes but the metrics were built for {NumClasses}.", nameof(logits));
+            if (logits.size(1) != NumClasses)
+                throw new ArgumentException($"The logits have {logits.size(1)} classes but the metrics were built for {NumClasses}.", nameof(logits));
             LossChecks.Target(targets, logits, nameof(targets));
             if (_classCount is not null) DiagnosticChecks.SameDevice(logits, _classCount, nameof(logits), "logits", "earlier batches' statistics");
-            if (logits.shape[0] == 0) return;
+            if (logits.size(0) == 0) return;
 
             using var noGrad = torch.no_grad();
             using var scope = NewDisposeScope();
@@ -119,7 +119,7 @@ namespace Arbloss.Losses.Diagnostics
             }
             else
             {
-                valid = ones(targets.shape[0], ScalarType.Bool, device);
+                valid = ones(targets.size(0), ScalarType.Bool, device);
                 t = targets;
             }
             var validLong = valid.to_type(ScalarType.Int64);
@@ -141,7 +141,7 @@ namespace Arbloss.Losses.Diagnostics
             _binCount!.index_add_(0, bin, validLong, 1);
             _binCorrect!.index_add_(0, bin, correct, 1);
             _binConfidence!.index_add_(0, bin, confidence, 1);
-            SampleCount += logits.shape[0];
+            SampleCount += logits.size(0);
         }
 
         /// <summary>Computes the report from everything added so far (one read-back). The metrics keep their state.</summary>

@@ -13,7 +13,7 @@ namespace Arbloss.Losses.Diagnostics
             if (tensor is null) throw new ArgumentNullException(name);
             if (tensor.IsInvalid) throw new ArgumentException($"The {what} tensor has been disposed.", name);
             if (tensor.dim() != 2)
-                throw new ArgumentException($"The {what} must be a matrix; got rank {tensor.dim()} with shape {Shape(tensor)}. Flatten it first (e.g. x.view(x.shape[0], -1)).", name);
+                throw new ArgumentException($"The {what} must be a matrix; got rank {tensor.dim()} with shape {Shape(tensor)}. Flatten it first (e.g. x.view(x.size(0), -1)).", name);
             if (!tensor.is_floating_point())
                 throw new ArgumentException($"The {what} must be floating point (float16, bfloat16, float32 or float64); got {tensor.dtype}. Convert with x.to_type(ScalarType.Float32).", name);
         }
@@ -27,8 +27,8 @@ namespace Arbloss.Losses.Diagnostics
                 throw new ArgumentException($"Targets must be a vector [batch] of class indices; got shape {Shape(targets)}. For one-hot or soft targets pass the class indices (argmax).", name);
             if (targets.dtype != ScalarType.Int64)
                 throw new ArgumentException($"Targets must be int64 class indices; got {targets.dtype}. Convert with targets.to_type(ScalarType.Int64).", name);
-            if (targets.shape[0] != rowsOf.shape[0])
-                throw new ArgumentException($"Batch size mismatch: {rowsName} has {rowsOf.shape[0]} rows but targets have {targets.shape[0]} entries.", name);
+            if (targets.size(0) != rowsOf.size(0))
+                throw new ArgumentException($"Batch size mismatch: {rowsName} has {rowsOf.size(0)} rows but targets have {targets.size(0)} entries.", name);
             if (!LossChecks.SameDevice(targets, rowsOf))
                 throw new ArgumentException($"Targets are on {targets.device} but {rowsName} is on {rowsOf.device}; move them with targets.to({rowsOf.device}).", name);
         }
@@ -43,7 +43,7 @@ namespace Arbloss.Losses.Diagnostics
         /// <summary>Rows must be at least one.</summary>
         internal static void NonEmpty(Tensor tensor, string name, string what)
         {
-            if (tensor.shape[0] == 0)
+            if (tensor.size(0) == 0)
                 throw new ArgumentException($"The {what} are empty (batch size 0); there is nothing to measure. Skip empty batches.", name);
         }
 

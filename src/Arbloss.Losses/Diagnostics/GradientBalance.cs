@@ -92,7 +92,7 @@ namespace Arbloss.Losses.Diagnostics
             var z = logits.detach().clone().requires_grad_(true);
             var value = loss.call(z, targets).sum();
             var g = torch.autograd.grad(new[] { value }, new[] { z })[0];
-            if (loss.reduction == nn.Reduction.Mean) g = g.mul(logits.shape[0]);
+            if (loss.reduction == nn.Reduction.Mean) g = g.mul(logits.size(0));
             return g.detach().MoveToOuterDisposeScope();
         }
 
@@ -114,7 +114,7 @@ namespace Arbloss.Losses.Diagnostics
         public static Tensor Contributions(Tensor features, Tensor logitGradient, Tensor targets, long firstRow, long rowCount)
         {
             CheckInputs(features, logitGradient, targets);
-            long classes = logitGradient.shape[1];
+            long classes = logitGradient.size(1);
             if (firstRow < 0 || firstRow >= classes)
                 throw new ArgumentOutOfRangeException(nameof(firstRow), firstRow, $"The first row must lie in [0, {classes}).");
             if (rowCount < 1 || firstRow + rowCount > classes)
@@ -136,7 +136,7 @@ namespace Arbloss.Losses.Diagnostics
         internal static GradientBalanceResult Compute(Tensor features, Tensor logitGradient, Tensor targets, long chunkElements)
         {
             CheckInputs(features, logitGradient, targets);
-            long batch = features.shape[0], classes = logitGradient.shape[1];
+            long batch = features.size(0), classes = logitGradient.size(1);
             DiagnosticChecks.TargetRange(targets, classes, nameof(targets));
             var dtype = DiagnosticChecks.ComputeType(features, logitGradient);
             var device = features.device;
@@ -150,7 +150,7 @@ namespace Arbloss.Losses.Diagnostics
             // Only the P <= B classes present in the batch have non-zero columns in M: sum per present class with a
             // [P, B] indicator matmul (index_add_ is slow on the CPU) and write those columns only.
             var (presentClasses, inverse, _) = targets.unique(sorted: true, return_inverse: true);
-            long presentCount = presentClasses.shape[0];
+            long presentCount = presentClasses.size(0);
             var indicator = nn.functional.one_hot(inverse!, presentCount).to_type(dtype).t();  // [P, B]
             var norms = zeros(classes, classes, dtype, device);
             var repulsion = empty(classes, dtype, device);
@@ -184,17 +184,17 @@ namespace Arbloss.Losses.Diagnostics
         private static void CheckFeatures(Tensor features, Tensor rowsOf)
         {
             DiagnosticChecks.FloatMatrix(features, nameof(features), "features");
-            if (rowsOf is not null && !rowsOf.IsInvalid && rowsOf.dim() >= 1 && features.shape[0] != rowsOf.shape[0])
-                throw new ArgumentException($"Batch size mismatch: features have {features.shape[0]} rows but the logits have {rowsOf.shape[0]}.", nameof(features));
+            if (rowsOf is not null && !rowsOf.IsInvalid && rowsOf.dim() >= 1 && features.size(0) != rowsOf.size(0))
+                throw new ArgumentException($"Batch size mismatch: features have {features.size(0)} rows but the logits have {rowsOf.size(0)}.", nameof(features));
         }
 
         private static void CheckInputs(Tensor features, Tensor logitGradient, Tensor targets)
         {
             DiagnosticChecks.FloatMatrix(features, nameof(features), "features");
             DiagnosticChecks.FloatMatrix(logitGradient, nameof(logitGradient), "logit gradient");
-            if (logitGradient.shape[0] != features.shape[0])
-                throw new ArgumentException($"Batch size mismatch: features have {features.shape[0]} rows but the logit gradient has {logitGradient.shape[0]}.", nameof(logitGradient));
-            if (logitGradient.shape[1] < 1)
+            if (logitGradient.size(0) != features.size(0))
+                throw new ArgumentException($"Batch size mismatch: features have {features.size(0)} rows but the logit gradient has {logitGradient.size(0)}.", nameof(logitGradient));
+            if (logitGradient.size(1) < 1)
                 throw new ArgumentException("The logit gradient must have at least one class column.", nameof(logitGradient));
             DiagnosticChecks.SameDevice(logitGradient, features, nameof(logitGradient), "logit gradient values", "features");
             DiagnosticChecks.Targets(targets, features, nameof(targets), "features");

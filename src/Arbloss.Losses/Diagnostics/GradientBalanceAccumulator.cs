@@ -163,8 +163,8 @@ namespace Arbloss.Losses.Diagnostics
 
         private void CheckClasses(Tensor classColumns, string name)
         {
-            if (classColumns is not null && !classColumns.IsInvalid && classColumns.dim() == 2 && classColumns.shape[1] != NumClasses)
-                throw new ArgumentException($"The tensor has {classColumns.shape[1]} class columns but the accumulator was built for {NumClasses}.", name);
+            if (classColumns is not null && !classColumns.IsInvalid && classColumns.dim() == 2 && classColumns.size(1) != NumClasses)
+                throw new ArgumentException($"The tensor has {classColumns.size(1)} class columns but the accumulator was built for {NumClasses}.", name);
         }
 
         private void CheckAlive()

@@ -29,7 +29,7 @@ namespace Arbloss.Losses.Diagnostics
             Present = present;
             Ratio = ratio;
             Steps = steps;
-            NumClasses = (int)norms.shape[0];
+            NumClasses = (int)norms.size(0);
         }
 
         /// <summary>

@@ -78,11 +78,11 @@ namespace Arbloss.Losses.Diagnostics
         {
             CheckAlive();
             DiagnosticChecks.FloatMatrix(features, nameof(features), "features");
-            if (features.shape[1] != FeatureDimension)
-                throw new ArgumentException($"The features have dimension {features.shape[1]} but the accumulator was built for {FeatureDimension}.", nameof(features));
+            if (features.size(1) != FeatureDimension)
+                throw new ArgumentException($"The features have dimension {features.size(1)} but the accumulator was built for {FeatureDimension}.", nameof(features));
             DiagnosticChecks.Targets(targets, features, nameof(targets), "features");
             if (_counts is not null) DiagnosticChecks.SameDevice(features, _counts, nameof(features), "features", "earlier batches");
-            if (features.shape[0] == 0) return;
+            if (features.size(0) == 0) return;
             var invalid = DiagnosticChecks.DeferredTargetRange(targets, NumClasses, nameof(targets), ForceDeferredValidation);
 
             using var noGrad = torch.no_grad();
@@ -110,12 +110,12 @@ namespace Arbloss.Losses.Diagnostics
             }
             else
             {
-                _counts!.index_add_(0, index, ones(index.shape[0], ScalarType.Int64, device), 1);
+                _counts!.index_add_(0, index, ones(index.size(0), ScalarType.Int64, device), 1);
             }
             _classSums!.index_add_(0, index, x, 1);
             var xm = features.dtype == ScalarType.Float64 ? x : x.to_type(ScalarType.Float32);
             _moment!.add_(xm.t().matmul(xm).to_type(ScalarType.Float64));
-            SampleCount += features.shape[0];
+            SampleCount += features.size(0);
         }
 
         /// <summary>Number of samples of each class so far [C] (int64, a new tensor on the accumulator's device).</summary>
@@ -185,7 +185,7 @@ namespace Arbloss.Losses.Diagnostics
             if (classifierWeight is not null)
             {
                 DiagnosticChecks.FloatMatrix(classifierWeight, nameof(classifierWeight), "classifier weight");
-                if (classifierWeight.shape[0] != NumClasses || classifierWeight.shape[1] != FeatureDimension)
+                if (classifierWeight.size(0) != NumClasses || classifierWeight.size(1) != FeatureDimension)
                     throw new ArgumentException($"The classifier weight must have shape [{NumClasses}, {FeatureDimension}] (classes, features); got {DiagnosticChecks.Shape(classifierWeight)}. Pass Linear.weight, not its transpose.", nameof(classifierWeight));
             }
 

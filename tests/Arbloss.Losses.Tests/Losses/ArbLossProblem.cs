@@ -7,16 +7,23 @@ using static TorchSharp.torch;
 
 namespace Arbloss.Losses.Tests.Losses
 {
-    /// <summary>A random ArbLoss problem: shapes, logits, targets, counts, mode and reduction, generated from a seed.</summary>
+    /// <summary>
+    /// A random ArbLoss problem: shapes, logits, targets, counts, mode, reduction and computation path (the composed
+    /// <c>cross_entropy(x + log n)</c> or the hand-written forward and backward), generated from a seed.
+    /// </summary>
     public sealed record ArbLossProblem(int Batch, int Classes, CountSource Mode, nn.Reduction Reduction, double[] Logits, long[] Target, long[] GlobalCounts)
     {
+        /// <summary>The path the loss is forced onto; both are generated.</summary>
+        internal Functional.CorePath Path { get; init; } = Functional.CorePath.Composed;
+
         public static Arbitrary<ArbLossProblem> Arbitrary() =>
             (from b in Gen.Choose(1, 12)
              from c in Gen.Choose(1, 8)
              from mode in Gen.Elements(CountSource.Batch, CountSource.Global)
              from reduction in Gen.Elements(nn.Reduction.Mean, nn.Reduction.Sum, nn.Reduction.None)
+             from fused in Gen.Elements(false, true)
              from seed in Gen.Choose(0, int.MaxValue - 1)
-             select Create(b, c, mode, reduction, seed)).ToArbitrary();
+             select Create(b, c, mode, reduction, seed) with { Path = fused ? Functional.CorePath.Fused : Functional.CorePath.Composed }).ToArbitrary();
 
         public static ArbLossProblem Create(int b, int c, CountSource mode, nn.Reduction reduction, int seed)
         {
@@ -31,7 +38,12 @@ namespace Arbloss.Losses.Tests.Losses
 
         private static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
-        public ArbLoss CreateLoss() => Mode == CountSource.Batch ? new ArbLoss(Classes, Reduction) : new ArbLoss(GlobalCounts, Reduction);
+        public ArbLoss CreateLoss()
+        {
+            var loss = Mode == CountSource.Batch ? new ArbLoss(Classes, Reduction) : new ArbLoss(GlobalCounts, Reduction);
+            loss.Path = Path;
+            return loss;
+        }
 
         /// <summary>The scalar objective used for gradients: the loss, summed when the reduction is None.</summary>
         public double Objective(double[] logits)
@@ -55,6 +67,6 @@ namespace Arbloss.Losses.Tests.Losses
         public long[] BatchCounts() => Enumerable.Range(0, Classes).Select(j => (long)Target.Count(t => t == j)).ToArray();
 
         public override string ToString() =>
-            $"B={Batch} C={Classes} mode={Mode} reduction={Reduction} target=[{string.Join(",", Target)}] counts=[{string.Join(",", GlobalCounts)}]";
+            $"B={Batch} C={Classes} mode={Mode} reduction={Reduction} path={Path} target=[{string.Join(",", Target)}] counts=[{string.Join(",", GlobalCounts)}]";
     }
 }

@@ -9,7 +9,10 @@ using static TorchSharp.torch;
 
 namespace Arbloss.Losses.Tests.Losses
 {
-    /// <summary>Mathematical properties of ArbLoss on random shapes, both count modes and all reductions (float64).</summary>
+    /// <summary>
+    /// Mathematical properties of ArbLoss on random shapes, both count modes, all reductions and both computation
+    /// paths (composed and hand-written backward), in float64.
+    /// </summary>
     public class ArbLossPropertyTests
     {
         private const int Runs = 60;
@@ -58,10 +61,10 @@ namespace Arbloss.Losses.Tests.Losses
                 var x = tensor(p.Logits, ScalarType.Float64).reshape(p.Batch, p.Classes);
                 var y = tensor(p.Target);
                 var counts = tensor(p.GlobalCounts.Select(c => (double)c).ToArray(), ScalarType.Float64);
-                using var arb = new ArbLoss(p.GlobalCounts, p.Reduction);
+                using var arb = new ArbLoss(p.GlobalCounts, p.Reduction) { Path = p.Path };
                 var expected = nn.functional.cross_entropy(x + counts.log(), y, reduction: p.Reduction);
                 var actual = arb.call(x, y);
-                var functional = Functional.arb_loss(x, y, counts, p.Reduction);
+                var functional = Functional.ArbLossChecked(x, y, counts, p.Reduction, true, p.Path);
                 Numerics.AssertClose(expected.data<double>().ToArray(), actual.data<double>().ToArray(), 1e-12, 1e-12, p.ToString());
                 Numerics.AssertClose(expected.data<double>().ToArray(), functional.data<double>().ToArray(), 1e-12, 1e-12, p.ToString());
             });
@@ -76,12 +79,12 @@ namespace Arbloss.Losses.Tests.Losses
                 var rowShifts = tensor(Enumerable.Range(0, p.Batch).Select(i => shift * (i + 1) / 7.0).ToArray(), ScalarType.Float64).unsqueeze(1);
                 var counts = tensor(p.GlobalCounts.Select(c => (double)c).ToArray(), ScalarType.Float64);
                 Tensor? countsOrNull = p.Mode == CountSource.Global ? counts : null;
-                var baseLoss = Functional.arb_loss(x, y, countsOrNull, p.Reduction);
-                var shifted = Functional.arb_loss(x + rowShifts, y, countsOrNull, p.Reduction);
+                var baseLoss = Functional.ArbLossChecked(x, y, countsOrNull, p.Reduction, true, p.Path);
+                var shifted = Functional.ArbLossChecked(x + rowShifts, y, countsOrNull, p.Reduction, true, p.Path);
                 Numerics.AssertClose(baseLoss.data<double>().ToArray(), shifted.data<double>().ToArray(), 1e-9, 1e-9, $"{p} shift {shift}");
                 if (p.Mode == CountSource.Global)
                 {
-                    var scaled = Functional.arb_loss(x, y, counts * (scale / 7.0), p.Reduction);
+                    var scaled = Functional.ArbLossChecked(x, y, counts * (scale / 7.0), p.Reduction, true, p.Path);
                     Numerics.AssertClose(baseLoss.data<double>().ToArray(), scaled.data<double>().ToArray(), 1e-9, 1e-9, $"{p} scale {scale}/7");
                 }
             });
@@ -101,7 +104,7 @@ namespace Arbloss.Losses.Tests.Losses
                 foreach (var useArb in new[] { true, false })
                 {
                     var x = full(p.Batch, p.Classes, (double)level, ScalarType.Float64).requires_grad_(true);
-                    var loss = useArb ? Functional.arb_loss(x, y, null, nn.Reduction.Sum) : nn.functional.cross_entropy(x, y, reduction: nn.Reduction.Sum);
+                    var loss = useArb ? Functional.ArbLossChecked(x, y, null, nn.Reduction.Sum, true, p.Path) : nn.functional.cross_entropy(x, y, reduction: nn.Reduction.Sum);
                     loss.backward();
                     var g = x.grad!.data<double>().ToArray();
                     for (int i = 0; i < p.Classes; i++)

@@ -1,0 +1,252 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Arbloss.Losses
+{
+    /// <summary>
+    /// Cross-entropy of <c>logits + logCounts</c> with a hand-written backward, used for large CPU batches.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Forward: <c>p = softmax(x + log n)</c>, and the loss of row i is <c>-log p[i, y_i]</c>. Rows whose
+    /// <c>p[i, y_i]</c> is below the smallest normal number (a loss above about 87 in float32) are recomputed exactly
+    /// with <c>log_softmax</c>, so there is no clamp and no infinite loss for finite logits.
+    /// </para>
+    /// <para>
+    /// Backward: the gradient <c>(p - onehot(y)) * dL</c> is written into the saved probabilities in place. Against
+    /// autograd's cross-entropy this saves the exponential of the log-softmax backward and two [B, C] allocations,
+    /// which is what makes it faster than <c>cross_entropy</c> itself once B x C is large. It costs a fixed managed
+    /// overhead per call (TorchSharp's custom-function machinery), so small batches use the composition instead
+    /// (<see cref="Functional.FusedMinElements"/>).
+    /// </para>
+    /// <para>
+    /// The in-place write goes through a second tensor over the same storage with its own version counter, so the
+    /// saved probabilities can still be unpacked. A second backward through the same graph (<c>retain_graph</c>)
+    /// recomputes the probabilities from a storage-sharing copy of the logits. With <c>create_graph</c> the gradient
+    /// is rebuilt from the logits with differentiable operations, so higher-order gradients are exact.
+    /// Nothing in the backward throws: it runs inside a native callback.
+    /// </para>
+    /// </remarks>
+    internal sealed class FusedArbLoss : autograd.SingleTensorFunction<FusedArbLoss>
+    {
+        private const string StateKey = "state";
+
+        // Gradients handed to the engine by backward on this thread. The engine keeps its own reference, so the
+        // wrappers are released at the next call instead of waiting for a dispose scope or the finalizer.
+        [ThreadStatic] private static List<Tensor>? t_returnedGradients;
+
+        /// <summary>The node's name in the autograd graph.</summary>
+        public override string Name => "ArbLossBackward";
+
+        /// <summary>
+        /// Computes the loss of <paramref name="x"/> [B, C] (float32 or float64, B &gt; 0) against
+        /// <paramref name="target"/> [B] with the per-class offsets <paramref name="logCounts"/> [C] (same dtype and
+        /// device), already validated by the caller.
+        /// </summary>
+        internal static Tensor Apply(Tensor x, Tensor target, Tensor logCounts, nn.Reduction reduction)
+        {
+            ReleaseReturnedGradients();
+            var state = new State(reduction, x);
+            try
+            {
+                return apply(x, target, logCounts, state);
+            }
+            finally
+            {
+                // The node holds native references (saved variables) by now; our wrappers can go.
+                state.DisposeTemporaries();
+            }
+        }
+
+        /// <summary>Forward pass (runs with gradient recording off).</summary>
+        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+        {
+            var x = (Tensor)vars[0];
+            var target = (Tensor)vars[1];
+            var logCounts = (Tensor)vars[2];
+            var state = (State)vars[3];
+
+            Tensor probs, perSample;
+            using (var shifted = x.add(logCounts))
+            {
+                probs = shifted.softmax(1);
+                state.Temporaries.Add(probs);
+                perSample = PerSampleLoss(shifted, probs, target);
+            }
+
+            Tensor loss;
+            using (perSample)
+            {
+                loss = state.Reduction switch
+                {
+                    nn.Reduction.Mean => perSample.mean(),
+                    nn.Reduction.Sum => perSample.sum(),
+                    _ => perSample.alias(),
+                };
+            }
+            state.Temporaries.Add(loss);
+
+            // Private tensors only, so no caller's in-place change can invalidate what backward unpacks:
+            // the logits through a fresh tensor object over the same storage (own version counter), the targets cloned.
+            var logits = torch.empty(0, x.dtype, x.device).set_(x);
+            var targets = target.clone();
+            var offsets = logCounts.alias();
+            state.Temporaries.Add(logits);
+            state.Temporaries.Add(targets);
+            state.Temporaries.Add(offsets);
+            ctx.save_for_backward(new List<Tensor> { probs, logits, targets, offsets });
+            ctx.save_data(StateKey, state);
+            return loss;
+        }
+
+        /// <summary>Backward pass: the gradient with respect to the logits; none for targets and counts.</summary>
+        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+        {
+            var state = (State)ctx.get_data(StateKey);
+            var saved = ctx.get_saved_variables();
+            Tensor probs = saved[0], logits = saved[1], targets = saved[2], offsets = saved[3];
+            Tensor grad;
+            try
+            {
+                if (torch.is_grad_enabled() && state.Input is { IsInvalid: false } input)
+                {
+                    // create_graph: build the gradient from the caller's logits so it is itself differentiable.
+                    grad = DifferentiableGradient(input, targets, offsets, grad_output, state.Reduction);
+                }
+                else
+                {
+                    using var noGrad = torch.no_grad();
+                    if (!state.Consumed)
+                    {
+                        // First backward: overwrite the probabilities with the gradient.
+                        state.Consumed = true;
+                        grad = torch.empty(0, probs.dtype, probs.device).set_(probs);
+                    }
+                    else
+                    {
+                        // Another backward through a retained graph: the saved storage holds the old gradient.
+                        using var shifted = logits.add(offsets);
+                        grad = shifted.softmax(1);
+                    }
+                    SubtractOneHotAndScale(grad, targets, grad_output, state.Reduction);
+                }
+            }
+            finally
+            {
+                foreach (var t in saved) t.Dispose();
+            }
+            (t_returnedGradients ??= new()).Add(grad);
+            return new List<Tensor> { grad, null!, null!, null! };
+        }
+
+        private static void ReleaseReturnedGradients()
+        {
+            var returned = t_returnedGradients;
+            if (returned is null || returned.Count == 0) return;
+            foreach (var t in returned) t.Dispose();
+            returned.Clear();
+        }
+
+        private static Tensor PerSampleLoss(Tensor shifted, Tensor probs, Tensor target)
+        {
+            Tensor perSample;
+            long[] rows;
+            using (var column = target.unsqueeze(1))
+            using (var picked = probs.gather(1, column))
+            {
+                rows = UnderflowRows(picked);
+                perSample = picked.log().neg_().squeeze_(1);
+                if (rows.Length == 0) return perSample;
+            }
+            // -log p underflows for these rows: take them exactly from log_softmax.
+            using var rowIndex = torch.tensor(rows, device: shifted.device);
+            using var subset = shifted.index_select(0, rowIndex);
+            using var logProbs = subset.log_softmax(1);
+            using var subsetTargets = target.index_select(0, rowIndex);
+            using var subsetColumn = subsetTargets.unsqueeze(1);
+            using var exact = logProbs.gather(1, subsetColumn);
+            exact.neg_();
+            using var flat = exact.squeeze(1);
+            perSample.index_copy_(0, rowIndex, flat);
+            return perSample;
+        }
+
+        private static long[] UnderflowRows(Tensor picked)
+        {
+            using var host = picked.device_type == DeviceType.CPU && picked.is_contiguous() ? null : picked.cpu().contiguous();
+            var values = host ?? picked;
+            List<long>? rows = null;
+            if (values.dtype == ScalarType.Float64)
+            {
+                var span = MemoryMarshal.Cast<byte, double>(values.bytes);
+                for (int i = 0; i < span.Length; i++)
+                    if (span[i] < 2.2250738585072014e-308) (rows ??= new()).Add(i);
+            }
+            else
+            {
+                var span = MemoryMarshal.Cast<byte, float>(values.bytes);
+                for (int i = 0; i < span.Length; i++)
+                    if (span[i] < 1.17549435e-38f) (rows ??= new()).Add(i);
+            }
+            return rows?.ToArray() ?? Array.Empty<long>();
+        }
+
+        private static Tensor Scale(Tensor gradOutput, long batch, nn.Reduction reduction) => reduction switch
+        {
+            nn.Reduction.Mean => gradOutput.div(batch),
+            nn.Reduction.Sum => gradOutput.alias(),
+            _ => gradOutput.unsqueeze(1),
+        };
+
+        private static void SubtractOneHotAndScale(Tensor grad, Tensor target, Tensor gradOutput, nn.Reduction reduction)
+        {
+            long batch = grad.size(0);
+            using var scale = Scale(gradOutput, batch, reduction);
+            grad.mul_(scale);
+            using var negative = scale.neg();
+            using var source = negative.expand(batch, 1).contiguous();
+            using var column = target.unsqueeze(1);
+            grad.scatter_add_(1, column, source);
+        }
+
+        private static Tensor DifferentiableGradient(Tensor input, Tensor target, Tensor offsets, Tensor gradOutput, nn.Reduction reduction)
+        {
+            using var shifted = input.add(offsets);
+            using var probs = shifted.softmax(1);
+            using var oneHot = nn.functional.one_hot(target, input.size(1));
+            using var oneHotTyped = oneHot.to_type(input.dtype);
+            using var difference = probs.sub(oneHotTyped);
+            using var scale = Scale(gradOutput, input.size(0), reduction);
+            return difference.mul(scale);
+        }
+
+        /// <summary>Per-call state: the reduction, the caller's logits (for create_graph) and wrappers to release.</summary>
+        private sealed class State
+        {
+            public State(nn.Reduction reduction, Tensor input)
+            {
+                Reduction = reduction;
+                Input = input;
+            }
+
+            public nn.Reduction Reduction { get; }
+
+            /// <summary>The caller's logits; not owned. Used only when backward must be differentiable.</summary>
+            public Tensor Input { get; }
+
+            /// <summary>Whether the saved probabilities were already turned into a gradient.</summary>
+            public bool Consumed { get; set; }
+
+            public List<Tensor> Temporaries { get; } = new();
+
+            public void DisposeTemporaries()
+            {
+                foreach (var t in Temporaries) t.Dispose();
+                Temporaries.Clear();
+            }
+        }
+    }
+}
