@@ -80,7 +80,7 @@ namespace Arbloss.Losses
         /// Below it the composition <c>cross_entropy(x + logCounts)</c> is faster: the custom autograd node costs a
         /// fixed managed overhead per call. Measured in benchmarks/README.md.
         /// </summary>
-        internal const long FusedMinElements = 1L << 17;
+        internal const long FusedMinElements = 1L << 18;
 
         /// <summary>
         /// The loss on already validated inputs: cross-entropy of <c>x + logCounts</c>, by the composition or by

@@ -69,17 +69,25 @@ namespace Arbloss.Losses
             var logCounts = (Tensor)vars[2];
             var state = (State)vars[3];
 
-            Tensor probs, perSample;
+            // Private copies only, so no in-place change by the caller can invalidate what backward unpacks: the
+            // targets as a [B, 1] column (cloned), the logits through a fresh tensor object over the same storage
+            // (its own version counter; read only by a second backward through a retained graph).
+            Tensor targets;
+            using (var column = target.unsqueeze(1)) targets = column.clone();
+            state.Temporaries.Add(targets);
+            var logits = torch.empty(0, x.dtype, x.device).set_(x);
+            state.Temporaries.Add(logits);
+
+            Tensor probs, loss;
             using (var shifted = x.add(logCounts))
             {
                 probs = shifted.softmax(1);
                 state.Temporaries.Add(probs);
-                perSample = PerSampleLoss(shifted, probs, target);
-            }
-
-            Tensor loss;
-            using (perSample)
-            {
+                using var picked = probs.gather(1, targets);
+                long[] underflow = UnderflowRows(picked);
+                picked.log_().neg_();
+                using var perSample = picked.squeeze(1);
+                if (underflow.Length > 0) ExactRows(shifted, targets, perSample, underflow);
                 loss = state.Reduction switch
                 {
                     nn.Reduction.Mean => perSample.mean(),
@@ -89,15 +97,8 @@ namespace Arbloss.Losses
             }
             state.Temporaries.Add(loss);
 
-            // Private tensors only, so no caller's in-place change can invalidate what backward unpacks:
-            // the logits through a fresh tensor object over the same storage (own version counter), the targets cloned.
-            var logits = torch.empty(0, x.dtype, x.device).set_(x);
-            var targets = target.clone();
-            var offsets = logCounts.alias();
-            state.Temporaries.Add(logits);
-            state.Temporaries.Add(targets);
-            state.Temporaries.Add(offsets);
-            ctx.save_for_backward(new List<Tensor> { probs, logits, targets, offsets });
+            // The counts are saved as given: the node's saved variable keeps them alive after the caller disposes them.
+            ctx.save_for_backward(new List<Tensor> { probs, logits, targets, logCounts });
             ctx.save_data(StateKey, state);
             return loss;
         }
@@ -131,7 +132,11 @@ namespace Arbloss.Losses
                         using var shifted = logits.add(offsets);
                         grad = shifted.softmax(1);
                     }
-                    SubtractOneHotAndScale(grad, targets, grad_output, state.Reduction);
+                    // (p - onehot(y)) * dL
+                    using (var minusOne = torch.full(targets.size(0), 1, -1.0, grad.dtype, grad.device))
+                        grad.scatter_add_(1, targets, minusOne);
+                    using var scale = Scale(grad_output, grad.size(0), state.Reduction);
+                    grad.mul_(scale);
                 }
             }
             finally
@@ -150,28 +155,17 @@ namespace Arbloss.Losses
             returned.Clear();
         }
 
-        private static Tensor PerSampleLoss(Tensor shifted, Tensor probs, Tensor target)
+        /// <summary>Rows whose -log p underflowed: their loss exactly, from log_softmax of those rows only.</summary>
+        private static void ExactRows(Tensor shifted, Tensor targets, Tensor perSample, long[] rows)
         {
-            Tensor perSample;
-            long[] rows;
-            using (var column = target.unsqueeze(1))
-            using (var picked = probs.gather(1, column))
-            {
-                rows = UnderflowRows(picked);
-                perSample = picked.log().neg_().squeeze_(1);
-                if (rows.Length == 0) return perSample;
-            }
-            // -log p underflows for these rows: take them exactly from log_softmax.
             using var rowIndex = torch.tensor(rows, device: shifted.device);
             using var subset = shifted.index_select(0, rowIndex);
             using var logProbs = subset.log_softmax(1);
-            using var subsetTargets = target.index_select(0, rowIndex);
-            using var subsetColumn = subsetTargets.unsqueeze(1);
-            using var exact = logProbs.gather(1, subsetColumn);
+            using var subsetTargets = targets.index_select(0, rowIndex);
+            using var exact = logProbs.gather(1, subsetTargets);
             exact.neg_();
             using var flat = exact.squeeze(1);
             perSample.index_copy_(0, rowIndex, flat);
-            return perSample;
         }
 
         private static long[] UnderflowRows(Tensor picked)
@@ -201,22 +195,13 @@ namespace Arbloss.Losses
             _ => gradOutput.unsqueeze(1),
         };
 
-        private static void SubtractOneHotAndScale(Tensor grad, Tensor target, Tensor gradOutput, nn.Reduction reduction)
-        {
-            long batch = grad.size(0);
-            using var scale = Scale(gradOutput, batch, reduction);
-            grad.mul_(scale);
-            using var negative = scale.neg();
-            using var source = negative.expand(batch, 1).contiguous();
-            using var column = target.unsqueeze(1);
-            grad.scatter_add_(1, column, source);
-        }
-
+        /// <summary>(softmax(input + offsets) - onehot(target)) * dL with recorded operations; target is a [B, 1] column.</summary>
         private static Tensor DifferentiableGradient(Tensor input, Tensor target, Tensor offsets, Tensor gradOutput, nn.Reduction reduction)
         {
             using var shifted = input.add(offsets);
             using var probs = shifted.softmax(1);
-            using var oneHot = nn.functional.one_hot(target, input.size(1));
+            using var flatTarget = target.squeeze(1);
+            using var oneHot = nn.functional.one_hot(flatTarget, input.size(1));
             using var oneHotTyped = oneHot.to_type(input.dtype);
             using var difference = probs.sub(oneHotTyped);
             using var scale = Scale(gradOutput, input.size(0), reduction);

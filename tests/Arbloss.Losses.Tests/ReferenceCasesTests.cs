@@ -41,6 +41,9 @@ namespace Arbloss.Losses.Tests
             return result;
         }
 
+        /// <summary>Both computation paths of ArbLoss (the composition and the hand-written backward) must match.</summary>
+        private static readonly Functional.CorePath[] Paths = { Functional.CorePath.Composed, Functional.CorePath.Fused };
+
         internal static nn.Reduction ParseReduction(string r) => r switch
         {
             "mean" => nn.Reduction.Mean,
@@ -49,7 +52,7 @@ namespace Arbloss.Losses.Tests
             _ => throw new ArgumentException(r),
         };
 
-        private static (double[] loss, double[] grad) Run(Case c, ScalarType dtype, bool functional)
+        private static (double[] loss, double[] grad) Run(Case c, ScalarType dtype, bool functional, Functional.CorePath path)
         {
             using var scope = NewDisposeScope();
             var logits = tensor(c.Logits, ScalarType.Float64).reshape(c.Batch, c.Classes).to_type(dtype).requires_grad_(true);
@@ -59,11 +62,12 @@ namespace Arbloss.Losses.Tests
             if (functional)
             {
                 Tensor? counts = c.CountsFrom == "global" ? tensor(c.ClassCounts, ScalarType.Int64) : null;
-                loss = Functional.arb_loss(logits, target, counts, reduction);
+                loss = Functional.ArbLossChecked(logits, target, counts, reduction, true, path);
             }
             else
             {
                 using var module = c.CountsFrom == "global" ? new ArbLoss(c.ClassCounts, reduction) : new ArbLoss(c.Classes, reduction);
+                module.Path = path;
                 loss = module.call(logits, target);
             }
             (reduction == nn.Reduction.None ? loss.sum() : loss).backward();
@@ -75,12 +79,13 @@ namespace Arbloss.Losses.Tests
         public void Float64MatchesReferenceTo1e9(int index)
         {
             var c = Cases[index];
-            foreach (var functional in new[] { false, true })
-            {
-                var (loss, grad) = Run(c, ScalarType.Float64, functional);
-                Numerics.AssertClose(c.Loss, loss, 1e-9, 1e-12, $"case {index} loss");
-                Numerics.AssertClose(c.GradLogits, grad, 1e-9, 1e-12, $"case {index} gradient");
-            }
+            foreach (var path in Paths)
+                foreach (var functional in new[] { false, true })
+                {
+                    var (loss, grad) = Run(c, ScalarType.Float64, functional, path);
+                    Numerics.AssertClose(c.Loss, loss, 1e-9, 1e-12, $"case {index} {path} loss");
+                    Numerics.AssertClose(c.GradLogits, grad, 1e-9, 1e-12, $"case {index} {path} gradient");
+                }
         }
 
         [Theory]
@@ -88,9 +93,12 @@ namespace Arbloss.Losses.Tests
         public void Float32MatchesReferenceTo1e5(int index)
         {
             var c = Cases[index];
-            var (loss, grad) = Run(c, ScalarType.Float32, functional: false);
-            Numerics.AssertClose(c.Loss, loss, 1e-5, 1e-6, $"case {index} loss");
-            Numerics.AssertClose(c.GradLogits, grad, 1e-5, 1e-6, $"case {index} gradient");
+            foreach (var path in Paths)
+            {
+                var (loss, grad) = Run(c, ScalarType.Float32, functional: false, path);
+                Numerics.AssertClose(c.Loss, loss, 1e-5, 1e-6, $"case {index} {path} loss");
+                Numerics.AssertClose(c.GradLogits, grad, 1e-5, 1e-6, $"case {index} {path} gradient");
+            }
         }
     }
 }

@@ -14,7 +14,7 @@ namespace Arbloss.Losses.Tests.Losses
     public class FusedArbLossTests
     {
         // Above Functional.FusedMinElements, so the automatic choice is the fused path.
-        private const int Batch = 160, Classes = 1000;
+        private const int Batch = 300, Classes = 1000;
 
         private static (Tensor Logits, Tensor Target, long[] Counts) Problem(ScalarType dtype, double scale = 3.0, int seed = 7)
         {
