@@ -27,7 +27,9 @@ namespace Arbloss.Losses
     /// saved probabilities can still be unpacked. A second backward through the same graph (<c>retain_graph</c>)
     /// recomputes the probabilities from a storage-sharing copy of the logits. With <c>create_graph</c> the gradient
     /// is rebuilt from the logits with differentiable operations, so higher-order gradients are exact.
-    /// Nothing in the backward throws: it runs inside a native callback.
+    /// Memory: like cross-entropy it keeps one [B, C] tensor for the backward (the softmax); it also keeps the logits'
+    /// storage alive until the graph is freed, which the composition does not.
+    /// Nothing in the backward may throw: it runs inside a native callback.
     /// </para>
     /// </remarks>
     internal sealed class FusedArbLoss : autograd.SingleTensorFunction<FusedArbLoss>
