@@ -14,8 +14,7 @@ namespace Arbloss.Losses.Benchmarks
     [MemoryDiagnoser(false)]
     public class FusedPathBenchmarks
     {
-        private Tensor _logits = null!;
-        private Tensor _target = null!;
+        private LossStep _step = null!;
         private ArbLoss _composed = null!;
         private ArbLoss _fused = null!;
 
@@ -26,15 +25,9 @@ namespace Arbloss.Losses.Benchmarks
         [GlobalSetup]
         public void Setup()
         {
-            torch.set_num_threads(2);
-            var parts = Shape.Split('x').Select(int.Parse).ToArray();
-            int b = parts[0], c = parts[1];
-            torch.manual_seed(1);
-            _logits = randn(b, c).requires_grad_(true);
-            _target = randint(0, c, new long[] { b }, dtype: ScalarType.Int64);
-            var counts = Enumerable.Range(0, c).Select(i => (long)Math.Max(1, 1000 * Math.Pow(0.01, i / (double)(c - 1)))).ToArray();
-            _composed = new ArbLoss(counts) { Path = Functional.CorePath.Composed };
-            _fused = new ArbLoss(counts) { Path = Functional.CorePath.Fused };
+            _step = LossStep.Create(Shape);
+            _composed = new ArbLoss(_step.Counts) { Path = Functional.CorePath.Composed };
+            _fused = new ArbLoss(_step.Counts) { Path = Functional.CorePath.Fused };
         }
 
         [GlobalCleanup]
@@ -44,14 +37,7 @@ namespace Arbloss.Losses.Benchmarks
             _fused.Dispose();
         }
 
-        private float Step(ArbLoss loss)
-        {
-            using var scope = NewDisposeScope();
-            var value = loss.call(_logits, _target);
-            value.backward();
-            _logits.grad!.zero_();
-            return value.item<float>();
-        }
+        private float Step(ArbLoss loss) => _step.Run(() => loss.call(_step.Logits, _step.Target));
 
         [Benchmark(Baseline = true, Description = "composed: cross_entropy(x + log n)")]
         public float Composed() => Step(_composed);

@@ -15,6 +15,7 @@ namespace Arbloss.Losses.Benchmarks
     [MemoryDiagnoser(false)]
     public class LossBenchmarks
     {
+        private LossStep _step = null!;
         private Tensor _logits = null!;
         private Tensor _target = null!;
         private ArbLoss _arbBatch = null!;
@@ -29,17 +30,11 @@ namespace Arbloss.Losses.Benchmarks
         [GlobalSetup]
         public void Setup()
         {
-            torch.set_num_threads(2);
-            var parts = Shape.Split('x').Select(int.Parse).ToArray();
-            int b = parts[0], c = parts[1];
-            torch.manual_seed(1);
-            _logits = randn(b, c).requires_grad_(true);
-            _target = randint(0, c, new long[] { b }, dtype: ScalarType.Int64);
-            // Exponential long-tail profile with imbalance 100, every class present in the training set.
-            var counts = Enumerable.Range(0, c).Select(i => (long)Math.Max(1, 1000 * Math.Pow(0.01, i / (double)Math.Max(1, c - 1)))).ToArray();
-            _arbBatch = new ArbLoss(c);
-            _arbGlobal = new ArbLoss(counts);
-            _globalCounts = tensor(counts.Select(v => (float)v).ToArray());
+            _step = LossStep.Create(Shape);
+            (_logits, _target) = (_step.Logits, _step.Target);
+            _arbBatch = new ArbLoss((int)_step.Classes);
+            _arbGlobal = new ArbLoss(_step.Counts);
+            _globalCounts = tensor(_step.Counts.Select(v => (float)v).ToArray());
             _logGlobalCounts = _globalCounts.log();
         }
 
@@ -50,14 +45,7 @@ namespace Arbloss.Losses.Benchmarks
             _arbGlobal.Dispose();
         }
 
-        private float Step(Func<Tensor> loss)
-        {
-            using var scope = NewDisposeScope();
-            var value = loss();
-            value.backward();
-            _logits.grad!.zero_();
-            return value.item<float>();
-        }
+        private float Step(Func<Tensor> loss) => _step.Run(loss);
 
         [Benchmark(Baseline = true, Description = "cross_entropy")]
         public float CrossEntropy() => Step(() => nn.functional.cross_entropy(_logits, _target));
