@@ -170,9 +170,11 @@ namespace Arbloss.Losses
             perSample.index_copy_(0, rowIndex, flat);
         }
 
+        /// <summary>Rows whose picked probability is 0 or subnormal (below the smallest normal float64 / float32).</summary>
         private static long[] UnderflowRows(Tensor picked)
         {
-            using var host = picked.device_type == DeviceType.CPU && picked.is_contiguous() ? null : picked.cpu().contiguous();
+            // gather's result is contiguous; only a (forced) non-CPU call needs a copy.
+            using var host = picked.device_type == DeviceType.CPU ? null : picked.cpu();
             var values = host ?? picked;
             List<long>? rows = null;
             if (values.dtype == ScalarType.Float64)
