@@ -174,6 +174,37 @@ namespace Arbloss.Losses.Tests.Losses
         }
 
         [Fact]
+        public void OneBatchCountModuleSharedByTwoThreadsGivesEachThreadItsOwnCounts()
+        {
+            // The module reuses one scratch vector for the batch log counts; concurrent calls must not see each other's.
+            using var loss = new ArbLoss(6, nn.Reduction.None);
+            var batches = new[] { new long[] { 0, 0, 0, 1, 2, 5 }, new long[] { 5, 4, 4, 3, 3, 3 } };
+            var logits = randn(new long[] { 6, 6 }, ScalarType.Float64, generator: new Generator(3)).DetachFromDisposeScope();
+            double[][] expected = batches.Select(b =>
+            {
+                using var scope = NewDisposeScope();
+                var counts = tensor(Enumerable.Range(0, 6).Select(j => (double)b.Count(t => t == j)).ToArray(), ScalarType.Float64);
+                return LossTestKit.Values(nn.functional.cross_entropy(logits + counts.log(), tensor(b), reduction: nn.Reduction.None));
+            }).ToArray();
+
+            var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            var threads = Enumerable.Range(0, 2).Select(k => new System.Threading.Thread(() =>
+            {
+                for (int i = 0; i < 300; i++)
+                {
+                    using var scope = NewDisposeScope();
+                    var actual = LossTestKit.Values(loss.call(logits, tensor(batches[k])));
+                    if (!actual.Zip(expected[k], (a, e) => Math.Abs(a - e) <= 1e-12 * (1 + Math.Abs(e))).All(ok => ok))
+                        errors.Enqueue($"thread {k} call {i}: [{string.Join(", ", actual)}]");
+                }
+            })).ToArray();
+            foreach (var t in threads) t.Start();
+            foreach (var t in threads) t.Join();
+            logits.Dispose();
+            Assert.Empty(errors);
+        }
+
+        [Fact]
         public void ValidationCanBeSwitchedOffForHotPaths()
         {
             using var loss = new ArbLoss(4) { ValidateTargets = false };
