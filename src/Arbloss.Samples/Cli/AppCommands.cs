@@ -133,7 +133,8 @@ namespace Arbloss.Samples.Cli
                 var dev = DeviceSelector.Resolve(parse.GetValue(device));
                 var path = RunPaths.ResolveResume(parse.GetValue(checkpoint)!);
                 var splits = Trainer.LoadData(cfg, DataContextFor(ansi, err, !parse.GetValue(noDownload)));
-                using var model = ModelFactory.Create(cfg.Backbone, new ModelSpec(cfg.NumClasses, splits.Train.SampleShape));
+                // The same network as training built it (bf16 included), so the numbers match training's evaluation.
+                using var model = Trainer.CreateModel(cfg, splits.Train.SampleShape, loadPretrained: false);
                 var state = Checkpoint.LoadModel(path, model);
                 model.to(dev);
                 var summary = Evaluator.Evaluate(model, splits.Test, dev, Trainer.ShotGroupsFor(cfg, splits.TrainClassCounts), Trainer.EvalBatchSize(cfg), cfg.Workers);
