@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
 using System.Globalization;
 using System.IO;
@@ -72,6 +73,26 @@ namespace Arbloss.Samples.Cli
         private static Option<string[]> SetOption() =>
             new("--set") { Description = "Override a config key, e.g. --set lr=0.05 --set head_class_idx=[0,3] (repeatable)", AllowMultipleArgumentsPerToken = false, Arity = ArgumentArity.ZeroOrMore };
 
+        /// <summary>Turns yacs-style trailing <c>KEY VALUE</c> pairs (the authors' <c>train_stage1.py --cfg FILE KEY VALUE</c>)
+        /// into <c>KEY=VALUE</c> overrides.</summary>
+        /// <param name="tokens">The trailing tokens, an even number.</param>
+        /// <returns>One override per pair.</returns>
+        /// <exception cref="ArgumentException">The number of tokens is odd, or a key is empty or holds '='.</exception>
+        internal static IEnumerable<string> YacsPairs(IReadOnlyList<string> tokens)
+        {
+            if (tokens.Count % 2 != 0)
+                throw new ArgumentException($"trailing key-value pairs: '{tokens[^1]}' has no value; give KEY VALUE pairs (e.g. lr 0.05) or use --set KEY=VALUE.");
+            var pairs = new List<string>();
+            for (int i = 0; i < tokens.Count; i += 2)
+            {
+                var key = tokens[i];
+                if (key.Length == 0 || key.Contains('=', StringComparison.Ordinal) || key.StartsWith('-'))
+                    throw new ArgumentException($"trailing key-value pairs: '{key}' is not a config key; give KEY VALUE pairs (e.g. lr 0.05) or use --set KEY=VALUE.");
+                pairs.Add(key + "=" + tokens[i + 1]);
+            }
+            return pairs;
+        }
+
         private static Option<int?> ThreadsOption() =>
             new("--threads") { Description = "CPU threads for tensor operations (default: all cores)" };
 
@@ -87,20 +108,23 @@ namespace Arbloss.Samples.Cli
         private static Command TrainCommand(IAnsiConsole ansi, TextWriter err)
         {
             var command = new Command("train", "Train one configuration (the authors' single-stage recipe) and write results, log, checkpoints and plots.");
-            var config = new Option<string>("--config") { Description = "A YAML config: a file, or a shipped one such as cifar10-lt/imb0.01_arb_batch (see 'configs')", Required = true };
+            var config = new Option<string>("--config", "--cfg") { Description = "A YAML config: a file (the authors' config/*.yaml load as they are), or a shipped one such as cifar10-lt/imb0.01_arb_batch (see 'configs')", Required = true };
             var sets = SetOption();
+            var opts = new Argument<string[]>("KEY VALUE") { Description = "Trailing key-value pairs, as the authors' train_stage1.py --cfg FILE KEY VALUE ...: each pair acts as --set KEY=VALUE", Arity = ArgumentArity.ZeroOrMore };
             var output = new Option<string?>("--out") { Description = "Output folder (default: log_dir/name from the config)" };
             var device = DeviceOption();
             var threads = ThreadsOption();
             var noDownload = new Option<bool>("--no-download") { Description = "Never download data" };
             var noPlots = new Option<bool>("--no-plots") { Description = "Skip the PNG plots" };
             foreach (var option in new Option[] { config, sets, output, device, threads, noDownload, noPlots }) command.Options.Add(option);
+            command.Arguments.Add(opts);
             command.SetAction(parse => CliErrors.Run(() =>
             {
                 ApplyThreads(parse.GetValue(threads));
-                var cfg = ConfigLoader.LoadFile(ShippedConfigs.Resolve(parse.GetValue(config)!), parse.GetValue(sets));
+                var overrides = (parse.GetValue(sets) ?? Array.Empty<string>()).Concat(YacsPairs(parse.GetValue(opts) ?? Array.Empty<string>())).ToArray();
+                var cfg = ConfigLoader.LoadFile(ShippedConfigs.Resolve(parse.GetValue(config)!), overrides);
                 if (cfg.IgnoredKeys.Count > 0)
-                    ansi.MarkupLine(Markup.Escape($"note: ignoring the authors' distributed-training keys {string.Join(", ", cfg.IgnoredKeys)} (no effect here)"));
+                    ansi.MarkupLine(Markup.Escape($"note: the authors' keys {string.Join(", ", cfg.IgnoredKeys)} have no effect here (distributed or stage-2 training); ignored"));
                 using var cancel = new CancellationTokenSource();
                 using var hook = CliErrors.OnCtrlC(cancel, err);
                 var reporter = new ConsoleReporter(ansi);
@@ -118,7 +142,7 @@ namespace Arbloss.Samples.Cli
         private static Command EvaluateCommand(IAnsiConsole ansi, TextWriter err)
         {
             var command = new Command("evaluate", "Evaluate a checkpoint on the config's test set: top-1, top-5, many / medium / few, ECE, per-class accuracy.");
-            var config = new Option<string>("--config") { Description = "The YAML config the checkpoint was trained with", Required = true };
+            var config = new Option<string>("--config", "--cfg") { Description = "The YAML config the checkpoint was trained with", Required = true };
             var checkpoint = new Option<string>("--checkpoint") { Description = "A .ckpt file (e.g. runs/NAME/checkpoints/best.ckpt) or a run folder", Required = true };
             var sets = SetOption();
             var output = new Option<string?>("--out") { Description = "Also write evaluation.json into this folder" };

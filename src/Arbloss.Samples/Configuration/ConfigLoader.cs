@@ -14,14 +14,19 @@ namespace Arbloss.Samples.Configuration
     /// <summary>
     /// Reads training configurations from YAML files with the authors' keys, applies <c>--set key=value</c>
     /// overrides and validates the result. Unknown keys and bad values are <see cref="ConfigException"/>s naming
-    /// the key; the authors' distributed-training keys (<see cref="IgnoredKeys"/>) are accepted and reported as ignored.
+    /// the key; the authors' keys that change nothing in single-stage training here (<see cref="IgnoredKeys"/>: distributed
+    /// training, stage-2 switches) are accepted and reported as ignored.
     /// </summary>
     public static class ConfigLoader
     {
-        /// <summary>The authors' keys that configure multi-process GPU training in their code and have no effect here.</summary>
+        /// <summary>The authors' keys (their <c>utils/logger.py</c> defaults) that have no effect on single-stage training
+        /// here: multi-process GPU training (<c>gpu</c>, <c>world_size</c>, <c>rank</c>, <c>dist_url</c>, <c>dist_backend</c>,
+        /// <c>multiprocessing_distributed</c>, <c>distributed</c>) and the stage-2 switches (<c>mode</c>, <c>shift_bn</c>,
+        /// <c>lr_factor</c>, <c>train_stage2_instance</c>).</summary>
         public static IReadOnlyList<string> IgnoredKeys { get; } = new[]
         {
             "gpu", "world_size", "rank", "dist_url", "dist_backend", "multiprocessing_distributed", "distributed", "mode",
+            "shift_bn", "lr_factor", "train_stage2_instance",
         };
 
         /// <summary>Every key a configuration may hold, with a one-line description (in file order of a typical config).</summary>
@@ -31,7 +36,7 @@ namespace Arbloss.Samples.Configuration
             ("dataset", "fashion-mnist | cifar10 | cifar100 | synthetic (or a registered dataset)"),
             ("data_path", "folder with the dataset files (downloaded there when absent); empty: the dataset's default places"),
             ("num_classes", "number of classes (must match the dataset)"),
-            ("imb_factor", "smallest / largest class size of the long-tailed training subset, in (0, 1]"),
+            ("imb_factor", "smallest / largest class size of the long-tailed training subset, in (0, 1]; null: the training set as it is"),
             ("imb_profile", "exp (default) | step | uniform: shape of the long-tailed subset"),
             ("backbone", "model: " + string.Join(" | ", ModelFactory.Names)),
             ("resume", "checkpoint to continue from (empty: start afresh)"),
@@ -49,7 +54,13 @@ namespace Arbloss.Samples.Configuration
             ("mixup", "train on mixed input pairs"),
             ("alpha", "mixup Beta(alpha, alpha) parameter"),
             ("arbloss", "true: ARB-Loss (the authors' switch)"),
-            ("arb_loss_use_global_class_cnt", "ARB-Loss with training-set counts instead of batch counts"),
+            ("arb_loss_use_global_class_cnt", "ARB-Loss (and its variants) with training-set counts instead of batch counts"),
+            ("arbloss_fl", "true: focal ARB-Loss, -(1 - p_y)^2 log p_y with the ARB probability (after LAS and arbloss)"),
+            ("warbloss", "true: weighted ARB-Loss, per-sample weight mean(n) / n_y (after LAS, arbloss and arbloss_fl)"),
+            ("LAS", "true: label-aware smoothing (MiSLAS) with smooth_head / smooth_tail; on ARB-adjusted logits with arbloss"),
+            ("smooth_head", "LAS: smoothing of the largest class, in [0, 1)"),
+            ("smooth_tail", "LAS: smoothing of the smallest class, in [0, 1)"),
+            ("not_pretrained", "true: start the authors' Places-LT backbone (resnet50_fe) from random weights"),
             ("loss", "loss by name: " + string.Join(" | ", LossFactory.Names) + " (default: from arbloss)"),
             ("loss_options", "numeric options of the loss, e.g. {gamma: 2.0}"),
             ("sampler", "training order: " + string.Join(" | ", SamplerFactory.Names)),
@@ -184,7 +195,7 @@ namespace Arbloss.Samples.Configuration
                     "name" => cfg with { Name = CheckName(v) },
                     "data_path" => cfg with { DataPath = v.String(allowEmpty: true) },
                     "num_classes" => cfg with { NumClasses = (int)v.Integer(2, 1_000_000) },
-                    "imb_factor" => cfg with { ImbFactor = v.Number(0, 1, minExclusive: true) },
+                    "imb_factor" => cfg with { ImbFactor = v.IsNull ? null : v.Number(0, 1, minExclusive: true) },
                     "imb_profile" => cfg with { ImbProfile = v.OneOf("exp", "step", "uniform") },
                     "backbone" => cfg with { Backbone = v.OneOf(ModelFactory.Names.ToArray()) },
                     "resume" => cfg with { Resume = v.String(allowEmpty: true) },
@@ -203,10 +214,16 @@ namespace Arbloss.Samples.Configuration
                     "alpha" => cfg with { Alpha = v.Number(0, 1000, minExclusive: true) },
                     "arbloss" => cfg with { ArbLoss = v.Bool() },
                     "arb_loss_use_global_class_cnt" => cfg with { ArbLossUseGlobalClassCnt = v.Bool() },
+                    "arbloss_fl" => cfg with { ArbLossFl = v.Bool() },
+                    "warbloss" => cfg with { WArbLoss = v.Bool() },
+                    "LAS" => cfg with { Las = v.Bool() },
+                    "smooth_head" => cfg with { SmoothHead = v.IsNull ? null : v.Number(0, 1, maxExclusive: true) },
+                    "smooth_tail" => cfg with { SmoothTail = v.IsNull ? null : v.Number(0, 1, maxExclusive: true) },
+                    "not_pretrained" => cfg with { NotPretrained = v.Bool() },
                     "loss" => cfg with { Loss = v.OneOf(LossFactory.Names.Concat(new[] { "arb" }).ToArray()) },
                     "loss_options" => cfg with { LossOptions = v.NumberMap() },
                     "sampler" => cfg with { Sampler = v.OneOf(SamplerFactory.Names.ToArray()) },
-                    "seed" => cfg with { Seed = v.Integer(0, long.MaxValue) },
+                    "seed" => cfg with { Seed = v.Integer(0, int.MaxValue) },
                     "deterministic" => cfg with { Deterministic = v.Bool() },
                     "workers" => cfg with { Workers = (int)v.Integer(0, 256) },
                     "print_freq" => cfg with { PrintFreq = (int)v.Integer(1, int.MaxValue) },
@@ -225,14 +242,16 @@ namespace Arbloss.Samples.Configuration
 
             // Defaults that depend on other keys.
             if (!set.Contains("warmup_epochs")) cfg = cfg with { WarmupEpochs = cfg.Cos ? 0 : 5 };
-            cfg = cfg with { Loss = ResolveLoss(cfg, set.Contains("loss"), whereOf("loss")), IgnoredKeys = ignored };
+            cfg = ResolveLoss(cfg, set.Contains("loss"), whereOf) with { IgnoredKeys = ignored };
 
             // Cross-key checks.
             var dataset = DatasetRegistry.Get(cfg.Dataset);
             if (dataset.FixedNumClasses is int fixedClasses && cfg.NumClasses != fixedClasses)
                 throw new ConfigException("num_classes", $"{whereOf("num_classes")}: 'num_classes': {cfg.Dataset} has {fixedClasses} classes, the config says {cfg.NumClasses}.");
-            if (cfg.WarmupEpochs > cfg.NumEpochs)
-                throw new ConfigException("warmup_epochs", $"{whereOf("warmup_epochs")}: 'warmup_epochs' ({cfg.WarmupEpochs}{(set.Contains("warmup_epochs") ? "" : ", the step schedule's default")}) exceeds num_epochs ({cfg.NumEpochs}); lower warmup_epochs or use cos: true.");
+            // The step schedule's default warm-up (5 epochs) runs as the authors' formula does even when num_epochs is
+            // smaller (a smoke run): only an explicit warmup_epochs beyond num_epochs is a mistake worth naming.
+            if (set.Contains("warmup_epochs") && cfg.WarmupEpochs > cfg.NumEpochs)
+                throw new ConfigException("warmup_epochs", $"{whereOf("warmup_epochs")}: 'warmup_epochs' ({cfg.WarmupEpochs}) exceeds num_epochs ({cfg.NumEpochs}); lower warmup_epochs or remove it (the default is 5 with steps, 0 with cos).");
             var ranges = new[] { ("head_class_idx", cfg.HeadClassIdx), ("med_class_idx", cfg.MedClassIdx), ("tail_class_idx", cfg.TailClassIdx) };
             int given = ranges.Count(r => r.Item2 is not null);
             if (given is > 0 and < 3)
@@ -260,16 +279,40 @@ namespace Arbloss.Samples.Configuration
             return cfg;
         }
 
-        private static string ResolveLoss(TrainingConfig cfg, bool lossGiven, string where)
+        /// <summary>The loss the authors' switches name, in their precedence: <c>LAS</c> (label-aware smoothing, on
+        /// ARB-adjusted logits with <c>arbloss</c>), then <c>arbloss</c>, <c>arbloss_fl</c>, <c>warbloss</c>; each ARB
+        /// loss with batch counts, or training-set counts with <c>arb_loss_use_global_class_cnt</c>.</summary>
+        private static string? LossFromSwitches(TrainingConfig cfg)
         {
-            var arbFromFlags = cfg.ArbLossUseGlobalClassCnt ? "arb_global" : "arb_batch";
-            if (!lossGiven) return cfg.ArbLoss ? arbFromFlags : "cross_entropy";
-            if (cfg.Loss == "arb") return arbFromFlags;
-            if (cfg.ArbLoss && !cfg.Loss.StartsWith("arb_", StringComparison.Ordinal))
-                throw new ConfigException("loss", $"{where}: 'loss' is '{cfg.Loss}' but 'arbloss' is true; remove one of them.");
-            if (cfg.ArbLoss && cfg.Loss != arbFromFlags)
-                throw new ConfigException("loss", $"{where}: 'loss' is '{cfg.Loss}' but arb_loss_use_global_class_cnt says {arbFromFlags}; remove one of them.");
-            return cfg.Loss;
+            var counts = cfg.ArbLossUseGlobalClassCnt ? "global" : "batch";
+            if (cfg.Las) return cfg.ArbLoss ? "arb_las_" + counts : "label_aware_smoothing";
+            if (cfg.ArbLoss) return "arb_" + counts;
+            if (cfg.ArbLossFl) return "arb_focal_" + counts;
+            if (cfg.WArbLoss) return "arb_weighted_" + counts;
+            return null;
+        }
+
+        private static TrainingConfig ResolveLoss(TrainingConfig cfg, bool lossGiven, Func<string, string> whereOf)
+        {
+            var fromSwitches = LossFromSwitches(cfg);
+            string loss;
+            if (!lossGiven) loss = fromSwitches ?? "cross_entropy";
+            else if (cfg.Loss == "arb") loss = "arb_" + (cfg.ArbLossUseGlobalClassCnt ? "global" : "batch");
+            else if (fromSwitches is not null && cfg.Loss != fromSwitches)
+                throw new ConfigException("loss", $"{whereOf("loss")}: 'loss' is '{cfg.Loss}' but the authors' switches (LAS, arbloss, arbloss_fl, warbloss, arb_loss_use_global_class_cnt) say {fromSwitches}; remove one of them.");
+            else loss = cfg.Loss;
+            cfg = cfg with { Loss = loss };
+            if (!cfg.Las) return cfg;
+            // LAS takes its two smoothing values from the authors' keys.
+            foreach (var (key, value) in new[] { ("smooth_head", cfg.SmoothHead), ("smooth_tail", cfg.SmoothTail) })
+                if (value is null)
+                    throw new ConfigException(key, $"{whereOf(key)}: 'LAS' is true but '{key}' is not set; give smooth_head and smooth_tail (e.g. --set {key}=0.1).");
+            if (cfg.LossOptions.Count > 0)
+                throw new ConfigException("loss_options", $"{whereOf("loss_options")}: with 'LAS' the smoothing comes from smooth_head and smooth_tail; remove loss_options.");
+            return cfg with
+            {
+                LossOptions = new Dictionary<string, double>(StringComparer.Ordinal) { ["smooth_head"] = cfg.SmoothHead!.Value, ["smooth_tail"] = cfg.SmoothTail!.Value },
+            };
         }
 
         private static string CheckName(Value v)
@@ -313,12 +356,15 @@ namespace Arbloss.Samples.Configuration
                 throw Error($"expected {expected}, got a {(_node is YamlSequenceNode ? "list" : "mapping")}.");
             }
 
-            private static bool IsNull(YamlScalarNode s) =>
+            /// <summary>Whether the value is YAML null (<c>null</c>, <c>~</c>, empty) or Python's <c>None</c>.</summary>
+            public bool IsNull => _node is YamlScalarNode s && IsNullScalar(s);
+
+            private static bool IsNullScalar(YamlScalarNode s) =>
                 s.Style == YamlDotNet.Core.ScalarStyle.Plain && (s.Value is null or "" or "~" or "null" or "Null" or "NULL" or "None");
 
             public string String(bool allowEmpty)
             {
-                var text = _node is YamlScalarNode s && IsNull(s) ? "" : Scalar("text");
+                var text = IsNull ? "" : Scalar("text");
                 if (!allowEmpty && string.IsNullOrWhiteSpace(text)) throw Error("must not be empty.");
                 return text;
             }
@@ -390,7 +436,7 @@ namespace Arbloss.Samples.Configuration
 
             public IReadOnlyDictionary<string, double> NumberMap()
             {
-                if (_node is YamlScalarNode s && IsNull(s)) return new Dictionary<string, double>();
+                if (IsNull) return new Dictionary<string, double>();
                 if (_node is not YamlMappingNode map) throw Error("expected a mapping of option names to numbers, e.g. {gamma: 2.0}.");
                 var result = new Dictionary<string, double>(StringComparer.Ordinal);
                 foreach (var (k, v) in map.Children)

@@ -22,9 +22,10 @@ namespace Arbloss.Samples.Configuration
         /// <summary><c>num_classes</c>: number of classes; must match the dataset.</summary>
         public int NumClasses { get; init; } = 10;
 
-        /// <summary><c>imb_factor</c>: smallest over largest class size of the long-tailed training subset, in (0, 1];
-        /// 1 keeps the training set as it is.</summary>
-        public double ImbFactor { get; init; } = 0.01;
+        /// <summary><c>imb_factor</c>: smallest over largest class size of the long-tailed training subset, in (0, 1]
+        /// (1: every class cut to the largest class's size, in the authors' class-by-class order); null (the authors'
+        /// <c>imb_factor: null</c> of the list-file datasets) keeps the training set as it is.</summary>
+        public double? ImbFactor { get; init; } = 0.01;
 
         /// <summary><c>imb_profile</c> (extension): <c>exp</c> (the authors' exponential profile), <c>step</c> or <c>uniform</c>.</summary>
         public string ImbProfile { get; init; } = "exp";
@@ -80,6 +81,24 @@ namespace Arbloss.Samples.Configuration
 
         /// <summary><c>arb_loss_use_global_class_cnt</c>: ARB-Loss with training-set counts instead of batch counts.</summary>
         public bool ArbLossUseGlobalClassCnt { get; init; }
+
+        /// <summary><c>arbloss_fl</c>: the authors' focal ARB-Loss switch (see <c>LossFactory</c> for the precedence of the switches).</summary>
+        public bool ArbLossFl { get; init; }
+
+        /// <summary><c>warbloss</c>: the authors' weighted ARB-Loss switch (per-sample weight mean(n) / n_y).</summary>
+        public bool WArbLoss { get; init; }
+
+        /// <summary><c>LAS</c>: the authors' label-aware smoothing switch (MiSLAS), on ARB-adjusted logits when <c>arbloss</c> is true.</summary>
+        public bool Las { get; init; }
+
+        /// <summary><c>smooth_head</c>: label-aware smoothing of the largest class; null (the authors' default) when LAS is off.</summary>
+        public double? SmoothHead { get; init; }
+
+        /// <summary><c>smooth_tail</c>: label-aware smoothing of the smallest class; null (the authors' default) when LAS is off.</summary>
+        public double? SmoothTail { get; init; }
+
+        /// <summary><c>not_pretrained</c>: start the authors' Places-LT backbone from random weights instead of ImageNet's.</summary>
+        public bool NotPretrained { get; init; }
 
         /// <summary><c>loss</c>: the loss by name (see <c>LossFactory.Names</c>); derived from <c>arbloss</c> when absent.</summary>
         public string Loss { get; init; } = "cross_entropy";

@@ -35,6 +35,9 @@ namespace Arbloss.Samples.Data
             ["cifar-100"] = "cifar100",
             ["cifar_100"] = "cifar100",
             ["cifar100-lt"] = "cifar100",
+            ["imagenet"] = "imagenet-lt", // the authors' dataset names
+            ["ina2018"] = "inaturalist2018",
+            ["places"] = "places-lt",
             ["imagenet_lt"] = "imagenet-lt",
             ["imagenetlt"] = "imagenet-lt",
             ["inaturalist"] = "inaturalist2018",

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -77,21 +78,34 @@ namespace Arbloss.Samples.Data
             var root = config.DataPath;
             if (string.IsNullOrWhiteSpace(root))
                 throw new DatasetUnavailableException($"{Spec.Name} cannot be downloaded: set data_path (e.g. --set data_path=/data/{Name}) to the folder holding {Spec.TrainList} and {Spec.TestList} ({Source}).");
-            foreach (var list in new[] { Spec.TrainList, Spec.TestList })
-                if (!File.Exists(Path.Combine(root, list)))
-                    throw new DatasetUnavailableException($"{Spec.Name}: '{Path.Combine(root, list)}' not found; data_path must hold {Spec.TrainList} and {Spec.TestList} ({Source}).");
+            var listFolder = ListFolder(root);
             var imageRoot = string.IsNullOrWhiteSpace(config.ImageRoot) ? root : config.ImageRoot;
             if (!Directory.Exists(imageRoot))
-                throw new DatasetUnavailableException($"{Spec.Name}: the image folder '{imageRoot}' does not exist; set image_root to the folder the list's image paths are relative to.");
-            var splits = ImageListSplits.Load(Spec, root, new ImageListOptions { ImageRoot = imageRoot });
+                throw new DatasetUnavailableException($"{Spec.Name}: the image folder '{imageRoot}' does not exist; set {(string.IsNullOrWhiteSpace(config.ImageRoot) ? "data_path" : "image_root")} to the folder the list's image paths are relative to (--set data_path=DIR).");
+            var splits = ImageListSplits.Load(Path.Combine(listFolder, Spec.TrainList), Path.Combine(listFolder, Spec.TestList), imageRoot, Spec.NumClasses, new ImageListOptions { ImageRoot = imageRoot });
             var size = config.ImageSize > 0 ? config.ImageSize : DefaultImageSize;
             var resize = (int)Math.Round(size * 256.0 / 224.0);
             var eval = new EvalImageTransform(resize, size);
             var train = new ImageListSource(splits.Train, new TrainImageTransform(size), eval);
             var test = new ImageListSource(splits.Test, null, eval);
             var names = splits.ClassMap.NewToOriginal.Select(o => o.ToString(CultureInfo.InvariantCulture)).ToArray();
-            context.Log.WriteLine($"{Spec.Name}: {train.Count} training and {test.Count} test images from {root} (images under {imageRoot}), {size} px crops");
+            context.Log.WriteLine($"{Spec.Name}: {train.Count} training and {test.Count} test images, lists in {listFolder}, images under {imageRoot}, {size} px crops");
             return new DatasetSplits(Name, splits.NumClasses, train, test, names);
+        }
+
+        /// <summary>The folder holding both list files: <paramref name="dataPath"/>, else the folder the authors' code
+        /// hard-codes (<see cref="ImageListSpec.AuthorsListFolder"/>, relative to the working directory).</summary>
+        /// <param name="dataPath">The config's data_path.</param>
+        /// <returns>The folder.</returns>
+        /// <exception cref="DatasetUnavailableException">Neither folder holds both lists.</exception>
+        public string ListFolder(string dataPath)
+        {
+            var candidates = new List<string> { dataPath };
+            if (Spec.AuthorsListFolder is string authors) candidates.Add(authors);
+            foreach (var folder in candidates)
+                if (File.Exists(Path.Combine(folder, Spec.TrainList)) && File.Exists(Path.Combine(folder, Spec.TestList)))
+                    return folder;
+            throw new DatasetUnavailableException($"{Spec.Name}: {Spec.TrainList} and {Spec.TestList} not found in {string.Join(" or ", candidates.Select(c => $"'{c}'"))}; put them in data_path (--set data_path=DIR), with the images under the same folder ({Source}).");
         }
     }
 }

@@ -13,25 +13,26 @@ namespace Arbloss.Samples.Data
     /// </summary>
     public static class LongTailSubsets
     {
-        /// <summary>The long-tailed subset of <paramref name="train"/>, or <paramref name="train"/> itself for a uniform profile
-        /// with all classes the same size.</summary>
+        /// <summary>The long-tailed subset of <paramref name="train"/> as the authors build it (their
+        /// <c>gen_imbalanced_data</c>: class by class, each class's indices in numpy's shuffled order, see
+        /// <see cref="LongTailSubset.Select"/>), or <paramref name="train"/> itself when <c>imb_factor</c> is null.</summary>
         /// <param name="train">The full training set.</param>
         /// <param name="config">Supplies imb_factor, imb_profile, num_classes and seed.</param>
         /// <returns>The subset.</returns>
         /// <exception cref="ArgumentNullException">An argument is null.</exception>
-        /// <exception cref="ArgumentException">A class has fewer samples than the profile asks for.</exception>
+        /// <exception cref="ArgumentException">The training set is empty.</exception>
         public static ISampleSource Apply(ISampleSource train, TrainingConfig config)
         {
             ArgumentNullException.ThrowIfNull(train);
             ArgumentNullException.ThrowIfNull(config);
+            if (config.ImbFactor is not double imbFactor) return train;
             var available = ClassFrequency.Count(train.Labels, config.NumClasses);
             long max = available.Max();
             if (max == 0) throw new ArgumentException("The training set is empty.", nameof(train));
-            var targets = TargetCounts(config.NumClasses, max, config.ImbFactor, config.ImbProfile);
-            if (targets.SequenceEqual(available)) return train;
+            var targets = TargetCounts(config.NumClasses, max, imbFactor, config.ImbProfile);
             // A class smaller than its target keeps all it has (e.g. a dataset that is already imbalanced).
             var counts = targets.Zip(available, Math.Min).ToArray();
-            var indices = LongTailSubset.Select(train.Labels, counts, unchecked((int)config.Seed));
+            var indices = LongTailSubset.Select(train.Labels, counts, checked((int)config.Seed));
             return new SubsetSource(train, indices);
         }
 
@@ -53,7 +54,7 @@ namespace Arbloss.Samples.Data
         public static string DatasetId(string name, TrainingConfig config)
         {
             ArgumentNullException.ThrowIfNull(config);
-            return config.ImbFactor < 1 && config.ImbProfile != "uniform" ? name + "-lt" : name;
+            return config.ImbFactor is < 1 && config.ImbProfile != "uniform" ? name + "-lt" : name;
         }
     }
 }

@@ -13,14 +13,25 @@ namespace Arbloss.Samples.ImageLists
     /// <param name="NumClasses">Number of classes; labels must lie in [0, NumClasses).</param>
     public sealed record ImageListSpec(string Name, string TrainList, string TestList, int NumClasses)
     {
+        /// <summary>Where the authors' code reads the two list files when they are not in the data root: a folder
+        /// relative to the working directory (their <c>datasets/*.py</c> hard-code it), or null when their code reads
+        /// the lists from the data root only.</summary>
+        public string? AuthorsListFolder { get; init; }
+
         /// <summary>ImageNet-LT: 1000 classes, <c>ImageNet_LT_train.txt</c> / <c>ImageNet_LT_test.txt</c>.</summary>
         public static ImageListSpec ImageNetLT { get; } = new("ImageNet-LT", "ImageNet_LT_train.txt", "ImageNet_LT_test.txt", 1000);
 
         /// <summary>Places-LT: 365 classes, <c>Places_LT_train.txt</c> / <c>Places_LT_test.txt</c>.</summary>
-        public static ImageListSpec PlacesLT { get; } = new("Places-LT", "Places_LT_train.txt", "Places_LT_test.txt", 365);
+        public static ImageListSpec PlacesLT { get; } = new("Places-LT", "Places_LT_train.txt", "Places_LT_test.txt", 365)
+        {
+            AuthorsListFolder = "./data/Places/Places-LT",
+        };
 
         /// <summary>iNaturalist 2018: 8142 classes, <c>iNaturalist18_train.txt</c> / <c>iNaturalist18_val.txt</c>.</summary>
-        public static ImageListSpec INaturalist2018 { get; } = new("iNaturalist 2018", "iNaturalist18_train.txt", "iNaturalist18_val.txt", 8142);
+        public static ImageListSpec INaturalist2018 { get; } = new("iNaturalist 2018", "iNaturalist18_train.txt", "iNaturalist18_val.txt", 8142)
+        {
+            AuthorsListFolder = "./data/iNaturelist2018", // sic: the authors' spelling
+        };
 
         /// <summary>The three benchmarks above.</summary>
         public static IReadOnlyList<ImageListSpec> All { get; } = new[] { ImageNetLT, PlacesLT, INaturalist2018 };

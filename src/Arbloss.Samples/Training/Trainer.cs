@@ -96,7 +96,7 @@ namespace Arbloss.Samples.Training
             var cfg = _config;
             var device = _options.Device;
             var token = _options.Cancellation;
-            if (cfg.Deterministic && device.type == DeviceType.CUDA) torch.backends.cuda.matmul.allow_tf32 = false;
+            foreach (var line in Determinism.Apply(cfg.Deterministic, device)) _observer.Message(line);
 
             var splits = LoadData(cfg, _options.Data, _options.Dataset);
             var counts = splits.TrainClassCounts;
