@@ -16,11 +16,12 @@ namespace Arbloss.Samples.Tests.LargeScale
         /// <summary>Test images per populated class.</summary>
         public const int TestPerClass = 2;
 
-        /// <summary>Writes the dataset; returns (data_path, image_root).</summary>
-        public static (string DataPath, string ImageRoot) Write(string dataset, string root)
+        /// <summary>Writes the dataset; returns (data_path, image_root). With <paramref name="authorsLayout"/> the lists
+        /// and the images share one folder, as the authors' code reads them (image paths relative to data_path).</summary>
+        public static (string DataPath, string ImageRoot) Write(string dataset, string root, bool authorsLayout = false)
         {
-            var dataPath = Path.Combine(root, "lists");
-            var imageRoot = Path.Combine(root, "images");
+            var dataPath = authorsLayout ? root : Path.Combine(root, "lists");
+            var imageRoot = authorsLayout ? root : Path.Combine(root, "images");
             Directory.CreateDirectory(dataPath);
             var (trainList, testList, labels) = dataset switch
             {
