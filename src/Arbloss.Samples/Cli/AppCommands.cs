@@ -196,7 +196,7 @@ namespace Arbloss.Samples.Cli
                 {
                     ansi.MarkupLine("[bold]Config keys[/] (the authors' keys plus extensions):");
                     foreach (var (key, description) in ConfigLoader.Keys) ansi.MarkupLine(Markup.Escape($"  {key,-31} {description}"));
-                    ansi.MarkupLine(Markup.Escape($"  ignored (authors' distributed-training keys): {string.Join(", ", ConfigLoader.IgnoredKeys)}"));
+                    ansi.MarkupLine(Markup.Escape($"  accepted, no effect here (the authors' distributed and stage-2 keys): {string.Join(", ", ConfigLoader.IgnoredKeys)}"));
                     ansi.MarkupLine("[bold]Losses[/] (loss: NAME, loss_options: {option: value}):");
                     foreach (var line in LossFactory.Describe()) ansi.MarkupLine(Markup.Escape("  " + line));
                     ansi.MarkupLine("[bold]Samplers[/] (sampler: NAME):");

@@ -3,9 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using Arbloss.Samples.Data;
-using Arbloss.Samples.Models;
-using Arbloss.Samples.Training;
+using System.Threading;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -29,8 +27,20 @@ namespace Arbloss.Samples.Configuration
             "shift_bn", "lr_factor", "train_stage2_instance",
         };
 
+        private static IConfigVocabulary? _vocabulary;
+
+        /// <summary>The dataset, backbone, loss and sampler names and the rooms' checks; set by the training room when the
+        /// program starts (see <c>Training.ConfigVocabularySetup</c>).</summary>
+        /// <exception cref="InvalidOperationException">Read before any vocabulary was set.</exception>
+        /// <exception cref="ArgumentNullException">Set to null.</exception>
+        public static IConfigVocabulary Vocabulary
+        {
+            get => Volatile.Read(ref _vocabulary) ?? throw new InvalidOperationException("No configuration vocabulary is set: set ConfigLoader.Vocabulary before loading configs.");
+            set => Volatile.Write(ref _vocabulary, value ?? throw new ArgumentNullException(nameof(value)));
+        }
+
         /// <summary>Every key a configuration may hold, with a one-line description (in file order of a typical config).</summary>
-        public static IReadOnlyList<(string Key, string Description)> Keys { get; } = new (string, string)[]
+        public static IReadOnlyList<(string Key, string Description)> Keys => new (string, string)[]
         {
             ("name", "run name; the output folder is log_dir/name (default: the file name)"),
             ("dataset", "fashion-mnist | cifar10 | cifar100 | synthetic (or a registered dataset)"),
@@ -38,7 +48,7 @@ namespace Arbloss.Samples.Configuration
             ("num_classes", "number of classes (must match the dataset)"),
             ("imb_factor", "smallest / largest class size of the long-tailed training subset, in (0, 1]; null: the training set as it is"),
             ("imb_profile", "exp (default) | step | uniform: shape of the long-tailed subset"),
-            ("backbone", "model: " + string.Join(" | ", ModelFactory.Names)),
+            ("backbone", "model: " + string.Join(" | ", Vocabulary.BackboneNames)),
             ("resume", "checkpoint to continue from (empty: start afresh)"),
             ("head_class_idx", "[start, end) classes reported as 'many' (omit all three to group by training count)"),
             ("med_class_idx", "[start, end) classes reported as 'medium'"),
@@ -61,9 +71,9 @@ namespace Arbloss.Samples.Configuration
             ("smooth_head", "LAS: smoothing of the largest class, in [0, 1)"),
             ("smooth_tail", "LAS: smoothing of the smallest class, in [0, 1)"),
             ("not_pretrained", "true: start the authors' Places-LT backbone (resnet50_fe) from random weights"),
-            ("loss", "loss by name: " + string.Join(" | ", LossFactory.Names) + " (default: from arbloss)"),
+            ("loss", "loss by name: " + string.Join(" | ", Vocabulary.LossNames) + " (default: from the authors' switches)"),
             ("loss_options", "numeric options of the loss, e.g. {gamma: 2.0}"),
-            ("sampler", "training order: " + string.Join(" | ", SamplerFactory.Names)),
+            ("sampler", "training order: " + string.Join(" | ", Vocabulary.SamplerNames)),
             ("seed", "seed for the subset, data order, augmentation, mixup and initialisation"),
             ("deterministic", "runs are always seeded; true also turns TF32 off on CUDA"),
             ("workers", "threads building batches in parallel"),
@@ -79,7 +89,9 @@ namespace Arbloss.Samples.Configuration
             ("accumulation_steps", "micro-batches per optimiser step; batch_size stays the effective batch (default 1)"),
         };
 
-        private static readonly HashSet<string> KnownKeys = new(Keys.Select(k => k.Key), StringComparer.Ordinal);
+        private static readonly Lazy<HashSet<string>> KnownKeySet = new(() => new HashSet<string>(Keys.Select(k => k.Key), StringComparer.Ordinal));
+
+        private static HashSet<string> KnownKeys => KnownKeySet.Value;
 
         /// <summary>Loads a configuration file and applies overrides.</summary>
         /// <param name="path">A YAML file.</param>
@@ -173,14 +185,14 @@ namespace Arbloss.Samples.Configuration
             if (datasetEntry.Key is not null)
             {
                 var v = new Value(datasetEntry.Key, datasetEntry.Value, datasetEntry.Where);
-                var name = DatasetRegistry.Canonical(v.String(allowEmpty: false));
-                if (!DatasetRegistry.TryGet(name, out var provider))
-                    throw v.Error($"unknown dataset '{name}'; known: {string.Join(", ", DatasetRegistry.Names)}.");
+                var name = Vocabulary.CanonicalDataset(v.String(allowEmpty: false));
+                if (Vocabulary.FindDataset(name) is not DatasetFacts provider)
+                    throw v.Error($"unknown dataset '{name}'; known: {string.Join(", ", Vocabulary.DatasetNames)}.");
                 cfg = cfg with { Dataset = name, NumClasses = provider.DefaultNumClasses, Backbone = provider.DefaultBackbone, DataPath = "" };
             }
             else
             {
-                throw new ConfigException("dataset", $"{source}: the key 'dataset' is required (one of {string.Join(", ", DatasetRegistry.Names)}).");
+                throw new ConfigException("dataset", $"{source}: the key 'dataset' is required (one of {string.Join(", ", Vocabulary.DatasetNames)}).");
             }
 
             foreach (var (key, node, where) in entries)
@@ -197,7 +209,7 @@ namespace Arbloss.Samples.Configuration
                     "num_classes" => cfg with { NumClasses = (int)v.Integer(2, 1_000_000) },
                     "imb_factor" => cfg with { ImbFactor = v.IsNull ? null : v.Number(0, 1, minExclusive: true) },
                     "imb_profile" => cfg with { ImbProfile = v.OneOf("exp", "step", "uniform") },
-                    "backbone" => cfg with { Backbone = v.OneOf(ModelFactory.Names.ToArray()) },
+                    "backbone" => cfg with { Backbone = v.OneOf(Vocabulary.BackboneNames.ToArray()) },
                     "resume" => cfg with { Resume = v.String(allowEmpty: true) },
                     "head_class_idx" => cfg with { HeadClassIdx = v.Range() },
                     "med_class_idx" => cfg with { MedClassIdx = v.Range() },
@@ -220,9 +232,9 @@ namespace Arbloss.Samples.Configuration
                     "smooth_head" => cfg with { SmoothHead = v.IsNull ? null : v.Number(0, 1, maxExclusive: true) },
                     "smooth_tail" => cfg with { SmoothTail = v.IsNull ? null : v.Number(0, 1, maxExclusive: true) },
                     "not_pretrained" => cfg with { NotPretrained = v.Bool() },
-                    "loss" => cfg with { Loss = v.OneOf(LossFactory.Names.Concat(new[] { "arb" }).ToArray()) },
+                    "loss" => cfg with { Loss = v.OneOf(Vocabulary.LossNames.Concat(new[] { "arb" }).ToArray()) },
                     "loss_options" => cfg with { LossOptions = v.NumberMap() },
-                    "sampler" => cfg with { Sampler = v.OneOf(SamplerFactory.Names.ToArray()) },
+                    "sampler" => cfg with { Sampler = v.OneOf(Vocabulary.SamplerNames.ToArray()) },
                     "seed" => cfg with { Seed = v.Integer(0, int.MaxValue) },
                     "deterministic" => cfg with { Deterministic = v.Bool() },
                     "workers" => cfg with { Workers = (int)v.Integer(0, 256) },
@@ -245,7 +257,7 @@ namespace Arbloss.Samples.Configuration
             cfg = ResolveLoss(cfg, set.Contains("loss"), whereOf) with { IgnoredKeys = ignored };
 
             // Cross-key checks.
-            var dataset = DatasetRegistry.Get(cfg.Dataset);
+            var dataset = Vocabulary.FindDataset(cfg.Dataset)!;
             if (dataset.FixedNumClasses is int fixedClasses && cfg.NumClasses != fixedClasses)
                 throw new ConfigException("num_classes", $"{whereOf("num_classes")}: 'num_classes': {cfg.Dataset} has {fixedClasses} classes, the config says {cfg.NumClasses}.");
             // The step schedule's default warm-up (5 epochs) runs as the authors' formula does even when num_epochs is
@@ -262,20 +274,8 @@ namespace Arbloss.Samples.Configuration
             foreach (var (key, range) in ranges)
                 if (range is ClassRange r && !r.FitsIn(cfg.NumClasses))
                     throw new ConfigException(key, $"{whereOf(key)}: '{key}' {r} does not fit in the {cfg.NumClasses} classes [0, {cfg.NumClasses}].");
-            if (given == 3)
-            {
-                try
-                {
-                    Trainer.ShotGroupsFor(cfg, Array.Empty<long>());
-                }
-                catch (ArgumentException e)
-                {
-                    throw new ConfigException("head_class_idx", $"{source}: the class ranges head_class_idx {cfg.HeadClassIdx}, med_class_idx {cfg.MedClassIdx}, tail_class_idx {cfg.TailClassIdx} are inconsistent: {e.Message}", e);
-                }
-            }
-            LargeScaleKeys.Validate(cfg, set, whereOf);
-            LossFactory.ValidateOptions(cfg.Loss, cfg.LossOptions, whereOf("loss_options"));
-            LossFactory.ValidateValues(cfg with { Source = whereOf("loss_options") });
+            LargeScaleKeys.Validate(cfg, dataset, set, whereOf);
+            Vocabulary.Validate(cfg, whereOf);
             return cfg;
         }
 

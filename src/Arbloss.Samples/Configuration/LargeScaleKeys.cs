@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using Arbloss.Samples.Data;
+using System.Linq;
 
 namespace Arbloss.Samples.Configuration
 {
@@ -8,19 +8,17 @@ namespace Arbloss.Samples.Configuration
     /// <c>freeze_backbone</c>, <c>bf16</c>, <c>accumulation_steps</c>), called by <see cref="ConfigLoader"/>.</summary>
     internal static class LargeScaleKeys
     {
-        private static readonly HashSet<string> LargeBackbones = new(StringComparer.Ordinal) { "resnet50", "resnet152" };
-
         /// <summary>Throws a <see cref="ConfigException"/> naming the key when a large-scale key does not fit the rest of the config.</summary>
-        public static void Validate(TrainingConfig cfg, IReadOnlySet<string> set, Func<string, string> whereOf)
+        public static void Validate(TrainingConfig cfg, DatasetFacts dataset, IReadOnlySet<string> set, Func<string, string> whereOf)
         {
-            bool imageList = DatasetRegistry.TryGet(cfg.Dataset, out var provider) && provider is ImageListProvider;
+            bool imageList = dataset.IsImageList;
             foreach (var key in new[] { "image_root", "image_size" })
                 if (set.Contains(key) && !imageList)
                     throw new ConfigException(key, $"{whereOf(key)}: '{key}' applies to the list-file datasets (imagenet-lt, inaturalist2018, places-lt), not to {cfg.Dataset}; remove it.");
             var modelKeys = new List<(string Key, bool On)> { ("pretrained", cfg.Pretrained.Length > 0), ("freeze_backbone", cfg.FreezeBackbone), ("bf16", cfg.Bf16) };
             foreach (var (key, on) in modelKeys)
-                if (on && !LargeBackbones.Contains(cfg.Backbone))
-                    throw new ConfigException(key, $"{whereOf(key)}: '{key}' needs backbone resnet50 or resnet152, not {cfg.Backbone}.");
+                if (on && !ConfigLoader.Vocabulary.IsLargeBackbone(cfg.Backbone))
+                    throw new ConfigException(key, $"{whereOf(key)}: '{key}' needs an ImageNet-size backbone ({string.Join(", ", ConfigLoader.Vocabulary.BackboneNames.Where(ConfigLoader.Vocabulary.IsLargeBackbone))}), not {cfg.Backbone}.");
             if (cfg.BatchSize % cfg.AccumulationSteps != 0)
                 throw new ConfigException("accumulation_steps", $"{whereOf("accumulation_steps")}: 'accumulation_steps' ({cfg.AccumulationSteps}) must divide batch_size ({cfg.BatchSize}) so that every micro-batch has the same size (e.g. 1024 = 8 x 128).");
         }
