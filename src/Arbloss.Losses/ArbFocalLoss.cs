@@ -18,7 +18,7 @@ namespace Arbloss.Losses
     /// gradient stays finite for <c>gamma &lt; 1</c> at <c>p_y = 1</c>. Float16/bfloat16 logits are computed in float32.
     /// Global counts are a registered buffer (<c>loss.to(device)</c> moves them).</para>
     /// </remarks>
-    public sealed class ArbFocalLoss : Loss<Tensor, Tensor, Tensor>
+    public sealed class ArbFocalLoss : Loss<Tensor, Tensor, Tensor>, IClassCountLoss
     {
         // Registered buffer (global counts only; field name == buffer name): log n, float64.
         private Tensor? log_class_counts;

@@ -23,7 +23,7 @@ namespace Arbloss.Losses
     /// with <c>n_j = 0</c> get exactly zero gradient. Exact log-softmax, no clamp; float16/bfloat16 logits are computed
     /// in float32. The smoothing factors (and global log counts) are registered buffers.</para>
     /// </remarks>
-    public sealed class ArbLabelAwareSmoothingLoss : Loss<Tensor, Tensor, Tensor>
+    public sealed class ArbLabelAwareSmoothingLoss : Loss<Tensor, Tensor, Tensor>, IClassCountLoss
     {
         // Registered buffers (field names == buffer names), float64: eps per class, and log n (global counts only).
         private Tensor smoothing;

@@ -24,7 +24,7 @@ namespace Arbloss.Losses
     /// softmax and writes the gradient into it in place, which is faster than TorchSharp's own <c>cross_entropy</c>
     /// (benchmarks/README.md). It supports <c>retain_graph</c> and <c>create_graph</c> like the composition.</para>
     /// </remarks>
-    public sealed class ArbLoss : Loss<Tensor, Tensor, Tensor>
+    public sealed class ArbLoss : Loss<Tensor, Tensor, Tensor>, IClassCountLoss
     {
         // Registered buffers (global counts only); field names equal buffer names so Module.to() updates them.
         private Tensor? log_class_counts;

@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace Arbloss.Losses
 {
     /// <summary>
-    /// The mixup criterion <c>lam * L(yA) + (1 - lam) * L(yB)</c> for any loss module. With an <see cref="ArbLoss"/>
-    /// in batch-count mode both terms use the counts of the un-mixed targets <c>yA</c>, as in the authors' code.
+    /// The mixup criterion <c>lam * L(yA) + (1 - lam) * L(yB)</c> for any loss module. With a batch-count <see cref="IClassCountLoss"/>
+    /// (<see cref="ArbLoss"/> or one of its variants) both terms use the counts of the un-mixed targets <c>yA</c>, as in the authors' code.
     /// </summary>
     public static class MixupLoss
     {
@@ -33,7 +33,7 @@ namespace Arbloss.Losses
 
             using var scope = NewDisposeScope();
             Tensor a, b;
-            if (criterion is ArbLoss arb && arb.CountSource == CountSource.Batch)
+            if (criterion is IClassCountLoss arb && arb.CountSource == CountSource.Batch)
             {
                 LossChecks.Logits(logits, nameof(logits));
                 LossChecks.Target(targetsA, logits, nameof(targetsA));

@@ -27,7 +27,7 @@ namespace Arbloss.Losses
     /// weight 1, i.e. exactly <see cref="ArbLoss"/>. Computed in log-sum-exp form (no clamp); float16/bfloat16 logits
     /// are computed in float32. Global log counts and weights are registered buffers.</para>
     /// </remarks>
-    public sealed class WeightedArbLoss : Loss<Tensor, Tensor, Tensor>
+    public sealed class WeightedArbLoss : Loss<Tensor, Tensor, Tensor>, IClassCountLoss
     {
         // Registered buffers (global counts only; field names == buffer names), float64: log n and m / n.
         private Tensor? log_class_counts;

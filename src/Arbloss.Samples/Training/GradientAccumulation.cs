@@ -11,7 +11,7 @@ namespace Arbloss.Samples.Training
     /// split into k micro-batches of B / k; each micro-batch's mean loss is weighted by its share of the effective batch
     /// (<c>b_i / B</c>) before <c>backward()</c>, so the accumulated gradient equals the gradient of the effective
     /// batch's mean loss. ARB-Loss with batch counts uses the counts of the whole effective batch (of the un-mixed
-    /// targets under mixup) for every micro-batch, through <see cref="ArbLoss.forward(Tensor, Tensor, Tensor)"/>.
+    /// targets under mixup) for every micro-batch, through <see cref="IClassCountLoss.forward(Tensor, Tensor, Tensor)"/>.
     /// </summary>
     /// <remarks>Exact for losses whose mean is the plain average over samples (cross-entropy, ARB-Loss, logit-adjusted,
     /// LDAM, focal). Class-weighted cross-entropy (class_balanced, LDAM after re-weighting) divides each micro-batch by
@@ -22,12 +22,12 @@ namespace Arbloss.Samples.Training
         /// <summary>Whether <paramref name="criterion"/> counts the classes of its batch (ARB-Loss with batch counts), so
         /// that accumulation must hand it the counts of the whole effective batch.</summary>
         /// <param name="criterion">The loss module.</param>
-        /// <returns>True for an <see cref="ArbLoss"/> in <see cref="CountSource.Batch"/> mode.</returns>
+        /// <returns>True for an <see cref="ArbLoss"/> or one of its variants in <see cref="CountSource.Batch"/> mode.</returns>
         /// <exception cref="ArgumentNullException"><paramref name="criterion"/> is null.</exception>
         public static bool NeedsBatchCounts(Loss<Tensor, Tensor, Tensor> criterion)
         {
             ArgumentNullException.ThrowIfNull(criterion);
-            return criterion is ArbLoss { CountSource: CountSource.Batch };
+            return criterion is IClassCountLoss { CountSource: CountSource.Batch };
         }
 
         /// <summary>The class counts of the effective batch at positions [<paramref name="start"/>, start + count) of an epoch's order.</summary>
@@ -77,7 +77,7 @@ namespace Arbloss.Samples.Training
             ArgumentNullException.ThrowIfNull(criterion);
             ArgumentNullException.ThrowIfNull(logits);
             ArgumentNullException.ThrowIfNull(targets);
-            if (effectiveCounts is not null && criterion is ArbLoss { CountSource: CountSource.Batch } arb)
+            if (effectiveCounts is not null && criterion is IClassCountLoss { CountSource: CountSource.Batch } arb)
             {
                 using var scope = NewDisposeScope();
                 var a = arb.forward(logits, targets, effectiveCounts);
