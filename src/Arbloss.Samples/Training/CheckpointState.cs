@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using Arbloss.Samples.Reporting;
 
 namespace Arbloss.Samples.Training
 {

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using Arbloss.Samples.IO;
+using Arbloss.Samples.Reporting;
 
 namespace Arbloss.Samples.Training
 {

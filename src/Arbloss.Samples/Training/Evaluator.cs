@@ -1,10 +1,11 @@
-using System;
 using System.Linq;
 using System.Threading;
+using System;
 using Arbloss.Losses.Diagnostics;
 using Arbloss.Losses.LongTail;
 using Arbloss.Samples.Data;
 using Arbloss.Samples.Models;
+using Arbloss.Samples.Reporting;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,3 +1,5 @@
+using Arbloss.Samples.Reporting;
+
 namespace Arbloss.Samples.Training
 {
     /// <summary>An observer that ignores everything.</summary>

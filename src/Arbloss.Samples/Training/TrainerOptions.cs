@@ -1,6 +1,7 @@
 using System.Threading;
 using Arbloss.Samples.Data;
 using static TorchSharp.torch;
+using Arbloss.Samples.Reporting;
 
 namespace Arbloss.Samples.Training
 {

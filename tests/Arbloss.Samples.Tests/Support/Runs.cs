@@ -1,8 +1,9 @@
-using System;
 using System.Collections.Generic;
 using System.Threading;
+using System;
 using Arbloss.Samples.Configuration;
 using Arbloss.Samples.Data;
+using Arbloss.Samples.Reporting;
 using Arbloss.Samples.Training;
 
 namespace Arbloss.Samples.Tests.Support

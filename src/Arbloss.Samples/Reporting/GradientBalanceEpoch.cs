@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Arbloss.Losses.Diagnostics;
 
-namespace Arbloss.Samples.Training
+namespace Arbloss.Samples.Reporting
 {
     /// <summary>One epoch's mean attraction / repulsion statistics, as written to <c>gradient_balance.json</c>.</summary>
     public sealed record GradientBalanceEpoch

@@ -1,4 +1,4 @@
-namespace Arbloss.Samples.Training
+namespace Arbloss.Samples.Reporting
 {
     /// <summary>Running numbers of an epoch after a training batch.</summary>
     /// <param name="Epoch">Epoch, from 1.</param>

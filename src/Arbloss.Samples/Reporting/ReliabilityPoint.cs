@@ -1,4 +1,4 @@
-namespace Arbloss.Samples.Training
+namespace Arbloss.Samples.Reporting
 {
     /// <summary>One confidence bin of a reliability diagram (accuracy and confidence in percent).</summary>
     /// <param name="Lower">Lower confidence edge of the bin, in [0, 1].</param>

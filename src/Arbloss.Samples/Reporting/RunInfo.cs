@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace Arbloss.Samples.Training
+namespace Arbloss.Samples.Reporting
 {
     /// <summary>What a run trains, for its header.</summary>
     public sealed record RunInfo

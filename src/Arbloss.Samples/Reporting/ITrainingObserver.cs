@@ -1,4 +1,4 @@
-namespace Arbloss.Samples.Training
+namespace Arbloss.Samples.Reporting
 {
     /// <summary>Receives a run's progress (to draw it, log it, or stop it through the run's cancellation token).</summary>
     public interface ITrainingObserver

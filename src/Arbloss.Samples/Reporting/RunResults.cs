@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace Arbloss.Samples.Training
+namespace Arbloss.Samples.Reporting
 {
     /// <summary>The content of a run's <c>results.json</c> (accuracies and calibration error in percent, of the last epoch).</summary>
     public sealed record RunResults

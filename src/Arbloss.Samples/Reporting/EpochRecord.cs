@@ -1,4 +1,4 @@
-namespace Arbloss.Samples.Training
+namespace Arbloss.Samples.Reporting
 {
     /// <summary>One epoch's row of the CSV log (accuracies in percent).</summary>
     public sealed record EpochRecord
