@@ -15,8 +15,9 @@ namespace Arbloss.Samples.Models
     /// </summary>
     /// <remarks>
     /// For Places-LT, MiSLAS trains an ImageNet-pretrained ResNet-152 with a frozen backbone (see
-    /// <see cref="FreezeAllButLastBlock"/>); a classifier-less ResNet (<c>numClasses: 0</c>) and its layer4 map
-    /// (<see cref="FeatureMap(Tensor)"/>) are the authors' <c>resnet*_fe</c> feature extractors.
+    /// <see cref="FreezeAllButLastBlock"/>); the ARB-Loss authors' <c>resnet50_fe</c> setup is
+    /// <see cref="PlacesResNetClassifier"/>, which runs a classifier-less ResNet (<c>numClasses: 0</c>) and reads its
+    /// layer4 map (<see cref="FeatureMap(Tensor)"/>).
     /// </remarks>
     public sealed class ResNet : nn.Module<Tensor, Tensor>
     {
