@@ -7,8 +7,9 @@ using static TorchSharp.torch;
 namespace Arbloss.Samples.Models
 {
     /// <summary>
-    /// A torchvision-layout bottleneck <see cref="ResNet"/> (ResNet-50 / ResNet-152) as a <see cref="ClassifierNetwork"/>
-    /// for the training pipeline: the backbone names <c>resnet50</c> and <c>resnet152</c> of <see cref="ModelFactory"/>.
+    /// A torchvision-layout bottleneck <see cref="ResNet"/> (ResNet-50 / ResNet-101 / ResNet-152) as a <see cref="ClassifierNetwork"/>
+    /// for the training pipeline: the backbone names <c>resnet50</c>, <c>resnet101</c> and <c>resnet152</c> of <see cref="ModelFactory"/>
+    /// (and the authors' <c>resnet50_fe</c>, <c>resnet101_fe</c>, <c>resnet152_fe</c> outside Places-LT).
     /// Optionally starts from ImageNet weights (<c>pretrained:</c>), freezes all but the last Bottleneck block and the
     /// classifier (<c>freeze_backbone:</c>, the authors' Places-LT setup), and runs the backbone's convolutions in
     /// bfloat16 (<c>bf16:</c>) with the classifier and the loss in float32.
@@ -32,12 +33,12 @@ namespace Arbloss.Samples.Models
             RegisterComponents();
         }
 
-        /// <summary>Builds ResNet-50 or ResNet-152 for <paramref name="spec"/>, loading and freezing as it says.</summary>
-        /// <param name="depth">50 or 152.</param>
+        /// <summary>Builds ResNet-50, ResNet-101 or ResNet-152 for <paramref name="spec"/>, loading and freezing as it says.</summary>
+        /// <param name="depth">50, 101 or 152.</param>
         /// <param name="spec">Classes, input shape [3, H, W] and the large-model options (pretrained weights, freezing, bf16).</param>
         /// <returns>The network on the CPU.</returns>
         /// <exception cref="ArgumentNullException"><paramref name="spec"/> is null.</exception>
-        /// <exception cref="ArgumentException">The depth is not 50 or 152, or the input is not 3-channel images.</exception>
+        /// <exception cref="ArgumentException">The depth is not 50, 101 or 152, or the input is not 3-channel images.</exception>
         /// <exception cref="FileNotFoundException">The pretrained weights file does not exist.</exception>
         /// <exception cref="InvalidDataException">The weights file does not fit the network.</exception>
         public static ResNetClassifier Create(int depth, ModelSpec spec)
@@ -49,8 +50,9 @@ namespace Arbloss.Samples.Models
             var network = depth switch
             {
                 50 => ResNet.ResNet50(spec.NumClasses),
+                101 => ResNet.ResNet101(spec.NumClasses),
                 152 => ResNet.ResNet152(spec.NumClasses),
-                _ => throw new ArgumentException($"Only ResNet-50 and ResNet-152 are offered, not depth {depth}.", nameof(depth)),
+                _ => throw new ArgumentException($"Only ResNet-50, ResNet-101 and ResNet-152 are offered, not depth {depth}.", nameof(depth)),
             };
             try
             {

@@ -33,7 +33,31 @@ namespace Arbloss.Samples.Models
         /// <exception cref="FileNotFoundException">The file does not exist.</exception>
         /// <exception cref="InvalidDataException">The file is not a state_dict in either format, or its keys or shapes do
         /// not match the model; the message lists the missing, unexpected and mismatched keys.</exception>
-        public static IReadOnlyList<string> Load(nn.Module model, string path, bool skipClassifier = false)
+        public static IReadOnlyList<string> Load(nn.Module model, string path, bool skipClassifier = false) =>
+            LoadCore(model, path, skipClassifier ? IsClassifierKey : static _ => false, skipClassifier);
+
+        /// <summary>
+        /// Loads weights into <paramref name="model"/> by name as <see cref="Load(nn.Module, string, bool)"/> does, leaving
+        /// out every key, of the model and of the file, for which <paramref name="skip"/> returns true: those are neither
+        /// required nor loaded (for example <c>fc.*</c> and the replaced <c>layer4.2.*</c> of the authors' Places-LT trunk).
+        /// </summary>
+        /// <param name="model">The model to fill.</param>
+        /// <param name="path">A <c>.pth</c> (zip) or safetensors file; the format is recognised from the content.</param>
+        /// <param name="skip">Which keys (after removing a <c>module.</c> prefix) to leave out.</param>
+        /// <returns>The keys that were loaded.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="model"/>, <paramref name="path"/> or <paramref name="skip"/> is null.</exception>
+        /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+        /// <exception cref="InvalidDataException">The file is not a state_dict in either format, or its remaining keys or
+        /// shapes do not match the model; the message lists the missing, unexpected and mismatched keys.</exception>
+        public static IReadOnlyList<string> Load(nn.Module model, string path, Func<string, bool> skip)
+        {
+            if (skip is null) throw new ArgumentNullException(nameof(skip));
+            return LoadCore(model, path, skip, skipClassifier: false);
+        }
+
+        private static bool IsClassifierKey(string key) => key == "fc.weight" || key == "fc.bias";
+
+        private static IReadOnlyList<string> LoadCore(nn.Module model, string path, Func<string, bool> skip, bool skipClassifier)
         {
             if (model is null) throw new ArgumentNullException(nameof(model));
             if (path is null) throw new ArgumentNullException(nameof(path));
@@ -42,7 +66,7 @@ namespace Arbloss.Samples.Models
             var source = ReadStateDict(path);
             StripDataParallelPrefix(source);
             var target = model.state_dict();
-            bool Skipped(string key) => skipClassifier && (key == "fc.weight" || key == "fc.bias");
+            bool Skipped(string key) => skip(key);
             var missing = target.Keys.Where(k => !Skipped(k) && !source.ContainsKey(k) && !k.EndsWith(NumBatchesTracked, StringComparison.Ordinal)).ToList();
             var unexpected = source.Keys.Where(k => !Skipped(k) && !target.ContainsKey(k)).ToList();
             var mismatched = source.Keys.Where(k => !Skipped(k) && target.ContainsKey(k) && !target[k].shape.SequenceEqual(source[k].shape))
