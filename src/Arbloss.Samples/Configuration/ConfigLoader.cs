@@ -209,7 +209,7 @@ namespace Arbloss.Samples.Configuration
                     "num_classes" => cfg with { NumClasses = (int)v.Integer(2, 1_000_000) },
                     "imb_factor" => cfg with { ImbFactor = v.IsNull ? null : v.Number(0, 1, minExclusive: true) },
                     "imb_profile" => cfg with { ImbProfile = v.OneOf("exp", "step", "uniform") },
-                    "backbone" => cfg with { Backbone = v.OneOf(Vocabulary.BackboneNames.ToArray()) },
+                    "backbone" => cfg with { Backbone = Vocabulary.UnsupportedBackbone(v.String(allowEmpty: false).Trim()) is string why ? throw v.Error(why) : v.OneOf(Vocabulary.BackboneNames.ToArray()) },
                     "resume" => cfg with { Resume = v.String(allowEmpty: true) },
                     "head_class_idx" => cfg with { HeadClassIdx = v.Range() },
                     "med_class_idx" => cfg with { MedClassIdx = v.Range() },
@@ -274,6 +274,8 @@ namespace Arbloss.Samples.Configuration
             foreach (var (key, range) in ranges)
                 if (range is ClassRange r && !r.FitsIn(cfg.NumClasses))
                     throw new ConfigException(key, $"{whereOf(key)}: '{key}' {r} does not fit in the {cfg.NumClasses} classes [0, {cfg.NumClasses}].");
+            if (cfg.NotPretrained && cfg.Pretrained.Length > 0)
+                throw new ConfigException("not_pretrained", $"{whereOf("not_pretrained")}: 'not_pretrained' is true but 'pretrained' names {cfg.Pretrained}; remove one of them.");
             LargeScaleKeys.Validate(cfg, dataset, set, whereOf);
             Vocabulary.Validate(cfg, whereOf);
             return cfg;

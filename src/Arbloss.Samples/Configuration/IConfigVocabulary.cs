@@ -32,6 +32,11 @@ namespace Arbloss.Samples.Configuration
         /// <returns>The facts, or null when no dataset has that name.</returns>
         DatasetFacts? FindDataset(string canonicalName);
 
+        /// <summary>Why a backbone name a config may hold is not built here (e.g. one of the authors' ResNeXt names).</summary>
+        /// <param name="backbone">A backbone name.</param>
+        /// <returns>A one-line explanation naming what to use instead, or null when the name is simply unknown or known.</returns>
+        string? UnsupportedBackbone(string backbone);
+
         /// <summary>Whether a backbone takes the large-model keys (<c>pretrained</c>, <c>freeze_backbone</c>, <c>bf16</c>).</summary>
         /// <param name="backbone">A backbone name.</param>
         /// <returns>True for the ImageNet-size ResNets.</returns>

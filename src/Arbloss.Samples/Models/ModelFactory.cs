@@ -108,8 +108,8 @@ namespace Arbloss.Samples.Models
 
         /// <summary>Whether a backbone is one of the ImageNet-size ResNets that take pretrained weights, freezing and bf16.</summary>
         /// <param name="backbone">A backbone name.</param>
-        /// <returns>True for <c>resnet50</c>, <c>resnet152</c> and the authors' names for them.</returns>
-        public static bool IsLarge(string backbone) => backbone is "resnet50" or "resnet152" or "resnet50_fe" or "resnet152_fe";
+        /// <returns>True for <c>resnet50</c>, <c>resnet101</c>, <c>resnet152</c> and the authors' <c>*_fe</c> names for them.</returns>
+        public static bool IsLarge(string backbone) => backbone is "resnet50" or "resnet101" or "resnet152" or "resnet50_fe" or "resnet101_fe" or "resnet152_fe";
 
         /// <summary>Adds or replaces a backbone.</summary>
         /// <param name="name">The name a config uses.</param>

@@ -5,7 +5,6 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using Arbloss.Samples.IO;
-using Arbloss.Samples.Training;
 using ScottPlot;
 using Spectre.Console;
 

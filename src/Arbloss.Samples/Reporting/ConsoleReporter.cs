@@ -2,7 +2,6 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
-using Arbloss.Samples.Training;
 using Spectre.Console;
 
 namespace Arbloss.Samples.Reporting

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Arbloss.Samples.IO;
-using Arbloss.Samples.Training;
 using ScottPlot;
 
 namespace Arbloss.Samples.Reporting

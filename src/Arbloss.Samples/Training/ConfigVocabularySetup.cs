@@ -44,6 +44,9 @@ namespace Arbloss.Samples.Training
                 : null;
 
         /// <inheritdoc />
+        public string? UnsupportedBackbone(string backbone) => ModelFactory.UnsupportedAuthorNameMessage(backbone);
+
+        /// <inheritdoc />
         public bool IsLargeBackbone(string backbone) => ModelFactory.IsLarge(backbone);
 
         /// <inheritdoc />

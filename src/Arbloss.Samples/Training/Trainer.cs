@@ -254,12 +254,15 @@ namespace Arbloss.Samples.Training
                 PretrainedPath = loadPretrained && config.Pretrained.Length > 0 ? config.Pretrained : null,
                 FreezeBackbone = config.FreezeBackbone,
                 Bf16 = config.Bf16,
+                Dataset = config.Dataset,
+                // Resume and evaluate take every weight from the checkpoint: no ImageNet lookup then.
+                NotPretrained = config.NotPretrained || !loadPretrained,
             };
             try
             {
                 return ModelFactory.Create(config.Backbone, spec);
             }
-            catch (Exception e) when (e is FileNotFoundException or InvalidDataException && spec.PretrainedPath is not null)
+            catch (Exception e) when (e is FileNotFoundException or InvalidDataException && !spec.NotPretrained)
             {
                 throw new ConfigException("pretrained", $"{config.Source}: 'pretrained': {e.Message}", e);
             }
