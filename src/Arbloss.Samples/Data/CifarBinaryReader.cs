@@ -18,14 +18,6 @@ namespace Arbloss.Samples.Data
         /// <summary>Bytes of pixels per image (3 x 32 x 32).</summary>
         public const int ImageBytes = 3 * 32 * 32;
 
-        /// <summary>The decoded images of both splits.</summary>
-        /// <param name="TrainPixels">Training images, N x 3072 bytes, channel-major.</param>
-        /// <param name="TrainLabels">Training labels.</param>
-        /// <param name="TestPixels">Test images.</param>
-        /// <param name="TestLabels">Test labels.</param>
-        /// <param name="ClassNames">Class names from the archive's meta file, or null when absent.</param>
-        public sealed record Content(byte[] TrainPixels, long[] TrainLabels, byte[] TestPixels, long[] TestLabels, IReadOnlyList<string>? ClassNames);
-
         /// <summary>File names of the training batches inside the archive's folder.</summary>
         /// <param name="hundred">CIFAR-100 (true) or CIFAR-10.</param>
         /// <returns>The names.</returns>
@@ -55,10 +47,10 @@ namespace Arbloss.Samples.Data
         /// <summary>Reads an extracted folder.</summary>
         /// <param name="folder">The folder holding the <c>.bin</c> files.</param>
         /// <param name="hundred">CIFAR-100 (true) or CIFAR-10.</param>
-        /// <returns>Both splits.</returns>
+        /// <returns>Both splits (see <see cref="CifarContent"/> for the pixel layout).</returns>
         /// <exception cref="InvalidDataException">A file's size is not a whole number of records, or a label is out of range.</exception>
         /// <exception cref="IOException">A file cannot be read.</exception>
-        public static Content ReadFolder(string folder, bool hundred)
+        public static CifarContent ReadFolder(string folder, bool hundred)
         {
             var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
             foreach (var name in TrainFiles(hundred).Append(TestFile(hundred)))
@@ -71,10 +63,10 @@ namespace Arbloss.Samples.Data
         /// <summary>Reads the published <c>.tar.gz</c> archive without extracting it.</summary>
         /// <param name="archive">The archive path.</param>
         /// <param name="hundred">CIFAR-100 (true) or CIFAR-10.</param>
-        /// <returns>Both splits.</returns>
+        /// <returns>Both splits (see <see cref="CifarContent"/> for the pixel layout).</returns>
         /// <exception cref="InvalidDataException">The archive is corrupt or lacks a batch file, or a batch is malformed.</exception>
         /// <exception cref="IOException">The archive cannot be read.</exception>
-        public static Content ReadArchive(string archive, bool hundred)
+        public static CifarContent ReadArchive(string archive, bool hundred)
         {
             var wanted = new HashSet<string>(TrainFiles(hundred).Append(TestFile(hundred)).Append(MetaFile(hundred)), StringComparer.Ordinal);
             var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
@@ -102,7 +94,7 @@ namespace Arbloss.Samples.Data
             return Decode(files, hundred, archive);
         }
 
-        private static Content Decode(Dictionary<string, byte[]> files, bool hundred, string where)
+        private static CifarContent Decode(Dictionary<string, byte[]> files, bool hundred, string where)
         {
             var (trainPixels, trainLabels) = Records(TrainFiles(hundred).Select(n => (n, files[n])), hundred, where);
             var (testPixels, testLabels) = Records(new[] { (TestFile(hundred), files[TestFile(hundred)]) }, hundred, where);
@@ -112,7 +104,7 @@ namespace Arbloss.Samples.Data
                 var lines = System.Text.Encoding.ASCII.GetString(meta).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
                 if (lines.Length == (hundred ? 100 : 10)) names = lines;
             }
-            return new Content(trainPixels, trainLabels, testPixels, testLabels, names);
+            return new CifarContent(trainPixels, trainLabels, testPixels, testLabels, names);
         }
 
         private static (byte[] Pixels, long[] Labels) Records(IEnumerable<(string Name, byte[] Bytes)> batches, bool hundred, string where)

@@ -7,8 +7,13 @@ using Arbloss.Samples.Configuration;
 namespace Arbloss.Samples.Data
 {
     /// <summary>
-    /// CIFAR-10 or CIFAR-100 from the official binary archives. Looks in the config's <c>data_path</c> (extracted
-    /// folder or the <c>.tar.gz</c>), then the download cache, and downloads the archive when neither has it. The
+    /// CIFAR-10 or CIFAR-100 from the official archives. In the config's <c>data_path</c>, then in the download cache,
+    /// it looks for, in order: the python version that torchvision (and so the authors' code) reads (the folder
+    /// <c>cifar-10-batches-py/</c> / <c>cifar-100-python/</c>, or that folder's files directly in the searched folder,
+    /// then the archive <c>cifar-10-python.tar.gz</c> / <c>cifar-100-python.tar.gz</c>), then the binary version
+    /// (<c>cifar-10-batches-bin/</c> / <c>cifar-100-binary/</c> or its files, then <c>cifar-10-binary.tar.gz</c> /
+    /// <c>cifar-100-binary.tar.gz</c>). When none is found it downloads the python archive (SHA-256 and torchvision's
+    /// MD5 checked) into data_path, or the cache when data_path is empty, and reads it without extracting. The
     /// training set is cut to the config's long-tailed profile and augmented as in the authors' code (pad 4, random
     /// crop 32, horizontal flip, normalise); the test set is used whole and only normalised.
     /// </summary>
@@ -28,8 +33,8 @@ namespace Arbloss.Samples.Data
 
         /// <inheritdoc />
         public string Description => _hundred
-            ? "CIFAR-100, 100 classes, 32x32 colour; binary archive from data_path or downloaded"
-            : "CIFAR-10, 10 classes, 32x32 colour; binary archive from data_path or downloaded";
+            ? "CIFAR-100, 100 classes, 32x32 colour; torchvision's python or the binary version from data_path, or downloaded"
+            : "CIFAR-10, 10 classes, 32x32 colour; torchvision's python or the binary version from data_path, or downloaded";
 
         /// <inheritdoc />
         public int DefaultNumClasses => _hundred ? 100 : 10;
@@ -40,7 +45,9 @@ namespace Arbloss.Samples.Data
         /// <inheritdoc />
         public string DefaultBackbone => "resnet32";
 
-        private DownloadSpec Spec => _hundred ? KnownDownloads.Cifar100 : KnownDownloads.Cifar10;
+        private DownloadSpec PythonSpec => _hundred ? KnownDownloads.Cifar100Python : KnownDownloads.Cifar10Python;
+
+        private DownloadSpec BinarySpec => _hundred ? KnownDownloads.Cifar100 : KnownDownloads.Cifar10;
 
         /// <summary>The folders searched for the extracted files or the archive, in order.</summary>
         /// <param name="dataPath">The config's data_path, or empty.</param>
@@ -69,46 +76,61 @@ namespace Arbloss.Samples.Data
             return new DatasetSplits(LongTailSubsets.DatasetId(Name, config), DefaultNumClasses, subset, test, content.ClassNames);
         }
 
-        private CifarBinaryReader.Content? ReadFromDisk(string dataPath, DataContext context)
+        private CifarContent? ReadFromDisk(string dataPath, DataContext context)
         {
             foreach (var folder in SearchFolders(dataPath, context))
             {
+                foreach (var candidate in new[] { folder, Path.Combine(folder, CifarPickleReader.ArchiveFolder(_hundred)) })
+                {
+                    if (CifarPickleReader.FolderHasBatches(candidate, _hundred))
+                    {
+                        context.Log.WriteLine($"{Name}: reading {candidate} (python version)");
+                        return CifarPickleReader.ReadFolder(candidate, _hundred, context.Log);
+                    }
+                }
+                var pythonArchive = Path.Combine(folder, PythonSpec.FileName);
+                if (File.Exists(pythonArchive))
+                {
+                    context.Log.WriteLine($"{Name}: reading {pythonArchive} (python version)");
+                    return CifarPickleReader.ReadArchive(pythonArchive, _hundred, context.Log);
+                }
                 foreach (var candidate in new[] { folder, Path.Combine(folder, CifarBinaryReader.ArchiveFolder(_hundred)) })
                 {
                     if (CifarBinaryReader.FolderHasBatches(candidate, _hundred))
                     {
-                        context.Log.WriteLine($"{Name}: reading {candidate}");
+                        context.Log.WriteLine($"{Name}: reading {candidate} (binary version)");
                         return CifarBinaryReader.ReadFolder(candidate, _hundred);
                     }
                 }
-                var archive = Path.Combine(folder, Spec.FileName);
-                if (File.Exists(archive))
+                var binaryArchive = Path.Combine(folder, BinarySpec.FileName);
+                if (File.Exists(binaryArchive))
                 {
-                    context.Log.WriteLine($"{Name}: reading {archive}");
-                    return CifarBinaryReader.ReadArchive(archive, _hundred);
+                    context.Log.WriteLine($"{Name}: reading {binaryArchive} (binary version)");
+                    return CifarBinaryReader.ReadArchive(binaryArchive, _hundred);
                 }
             }
             return null;
         }
 
-        private CifarBinaryReader.Content ReadDownloaded(string dataPath, DataContext context)
+        private CifarContent ReadDownloaded(string dataPath, DataContext context)
         {
             var searched = SearchFolders(dataPath, context);
             var target = string.IsNullOrWhiteSpace(dataPath) ? Path.Combine(context.CacheRoot, Name) : dataPath;
-            string where = $"{Name} not found (looked in {string.Join(", ", searched)} for {Spec.FileName} or its extracted {CifarBinaryReader.ArchiveFolder(_hundred)}/)";
-            string how = $"download {Spec.Url} on a connected machine and put it in data_path";
+            string where = $"{Name} not found (looked in {string.Join(", ", searched)} for the python version {CifarPickleReader.ArchiveFolder(_hundred)}/ or {PythonSpec.FileName}, "
+                + $"as torchvision reads it, or the binary version {CifarBinaryReader.ArchiveFolder(_hundred)}/ or {BinarySpec.FileName})";
+            string how = $"download {PythonSpec.Url} on a connected machine and pass the folder holding it (or its extracted {CifarPickleReader.ArchiveFolder(_hundred)}/) with --set data_path=DIR";
             if (!context.AllowDownload) throw new DatasetUnavailableException($"{where}; downloads are off: {how}.");
-            context.Log.WriteLine($"{Name}: downloading {Spec.FileName} to {target}");
+            context.Log.WriteLine($"{Name}: downloading {PythonSpec.FileName} to {target}");
             string archive;
             try
             {
-                archive = context.Downloader.Fetch(Spec, target);
+                archive = context.Downloader.Fetch(PythonSpec, target);
             }
             catch (DownloadException e)
             {
                 throw new DatasetUnavailableException($"{where} and the download failed: {e.Message}; {how}.", e);
             }
-            return CifarBinaryReader.ReadArchive(archive, _hundred);
+            return CifarPickleReader.ReadArchive(archive, _hundred, context.Log);
         }
     }
 }

@@ -9,8 +9,8 @@ namespace Arbloss.Samples.Data
 {
     /// <summary>
     /// Downloads files safely: streams into a hidden temporary file beside the destination while hashing,
-    /// compares the SHA-256 with the published one, and only then renames the file into place (atomic on one
-    /// file system). A failed, interrupted or corrupted download never leaves a file that a later run would trust.
+    /// compares the SHA-256 (and the MD5, when the spec has one) with the published ones, and only then renames the
+    /// file into place (atomic on one file system). A failed, interrupted or corrupted download never leaves a file that a later run would trust.
     /// </summary>
     public sealed class Downloader
     {
@@ -39,7 +39,7 @@ namespace Arbloss.Samples.Data
         /// <param name="cancellationToken">Cancels the transfer; the temporary file is removed.</param>
         /// <returns>The path of the placed file.</returns>
         /// <exception cref="ArgumentNullException">An argument is null.</exception>
-        /// <exception cref="DownloadException">Unreachable host, HTTP error, stalled transfer, checksum mismatch,
+        /// <exception cref="DownloadException">Unreachable host, HTTP error, stalled transfer, SHA-256 or MD5 mismatch,
         /// or the folder cannot be written.</exception>
         /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
         public string Fetch(DownloadSpec spec, string folder, CancellationToken cancellationToken = default)
@@ -62,9 +62,11 @@ namespace Arbloss.Samples.Data
             bool placed = false;
             try
             {
-                var digest = Transfer(spec, temp, cancellationToken);
-                if (!string.Equals(digest, spec.Sha256, StringComparison.OrdinalIgnoreCase))
-                    throw new DownloadException($"{spec.FileName} from {spec.Host} has SHA-256 {digest}, expected {spec.Sha256}; the download was discarded.");
+                var (sha256, md5) = Transfer(spec, temp, cancellationToken);
+                if (!string.Equals(sha256, spec.Sha256, StringComparison.OrdinalIgnoreCase))
+                    throw new DownloadException($"{spec.FileName} from {spec.Host} has SHA-256 {sha256}, expected {spec.Sha256}; the download was discarded.");
+                if (spec.Md5 is not null && !string.Equals(md5, spec.Md5, StringComparison.OrdinalIgnoreCase))
+                    throw new DownloadException($"{spec.FileName} from {spec.Host} has MD5 {md5}, expected {spec.Md5}; the download was discarded.");
                 File.Move(temp, target, overwrite: true);
                 placed = true;
                 return target;
@@ -76,7 +78,7 @@ namespace Arbloss.Samples.Data
             }
         }
 
-        private string Transfer(DownloadSpec spec, string temp, CancellationToken cancellationToken)
+        private (string Sha256, string Md5) Transfer(DownloadSpec spec, string temp, CancellationToken cancellationToken)
         {
             using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             stall.CancelAfter(_stallTimeout);
@@ -105,6 +107,7 @@ namespace Arbloss.Samples.Data
                     throw new DownloadException($"{spec.Host} answered {(int)response.StatusCode} {response.ReasonPhrase} for {spec.FileName}");
                 long? total = response.Content.Headers.ContentLength;
                 using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
                 try
                 {
                     using var input = response.Content.ReadAsStream(stall.Token);
@@ -117,6 +120,7 @@ namespace Arbloss.Samples.Data
                         stall.CancelAfter(_stallTimeout);
                         output.Write(buffer, 0, read);
                         hash.AppendData(buffer, 0, read);
+                        md5.AppendData(buffer, 0, read);
                         received += read;
                         Progress?.Report(spec.FileName, received, total);
                     }
@@ -132,7 +136,7 @@ namespace Arbloss.Samples.Data
                 {
                     throw new DownloadException($"{spec.FileName}: the transfer from {spec.Host} failed: {e.Message}", e);
                 }
-                return Convert.ToHexStringLower(hash.GetHashAndReset());
+                return (Convert.ToHexStringLower(hash.GetHashAndReset()), Convert.ToHexStringLower(md5.GetHashAndReset()));
             }
         }
 

@@ -4,11 +4,27 @@ namespace Arbloss.Samples.Data
 {
     /// <summary>
     /// Official download addresses and SHA-256 digests of the published archives. The digests were not computed
-    /// here (these machines are offline); they agree across several independent public data loaders, and the
-    /// CIFAR-10 digest was recorded alongside the MD5 that the CIFAR page publishes.
+    /// here (these machines are offline); they agree across several independent public data loaders (the python
+    /// CIFAR archives' SHA-256s are the ones Keras and torchvision's prototype datasets pin), and the CIFAR-10 digest
+    /// was recorded alongside the MD5 that the CIFAR page publishes. The python CIFAR archives also carry
+    /// torchvision's MD5s.
     /// </summary>
     public static class KnownDownloads
     {
+        /// <summary>CIFAR-10, python version (cifar-10-python.tar.gz, 170498071 bytes): the archive torchvision downloads,
+        /// with torchvision's MD5 (<c>tgz_md5</c>) checked as well as the SHA-256.</summary>
+        public static DownloadSpec Cifar10Python { get; } = new(
+            "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz", "cifar-10-python.tar.gz",
+            "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce")
+        { Md5 = "c58f30108f718f92721af3b95e74349a" };
+
+        /// <summary>CIFAR-100, python version (cifar-100-python.tar.gz, 169001437 bytes): the archive torchvision
+        /// downloads, with torchvision's MD5 checked as well as the SHA-256.</summary>
+        public static DownloadSpec Cifar100Python { get; } = new(
+            "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz", "cifar-100-python.tar.gz",
+            "85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7")
+        { Md5 = "eb9058c3a382ffc7106e4002c42a8d85" };
+
         /// <summary>CIFAR-10, binary version (cifar-10-binary.tar.gz, 170052171 bytes).</summary>
         public static DownloadSpec Cifar10 { get; } = new(
             "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", "cifar-10-binary.tar.gz",

@@ -84,6 +84,8 @@ namespace Arbloss.Samples.Tests.Data
 
         private string Digest => Convert.ToHexStringLower(SHA256.HashData(_payload));
 
+        private string Md5Digest => Convert.ToHexStringLower(MD5.HashData(_payload));
+
         private sealed class Recorder : IDownloadProgress
         {
             public long Last;
@@ -128,6 +130,18 @@ namespace Arbloss.Samples.Tests.Data
         }
 
         [Fact]
+        public void Md5IsCheckedWhenTheSpecHasOne()
+        {
+            using var dir = new TempDir();
+            var path = new Downloader().Fetch(new DownloadSpec(_base + "data.bin", "data.bin", Digest) { Md5 = Md5Digest.ToUpperInvariant() }, dir.Combine("ok"));
+            Assert.Equal(_payload, File.ReadAllBytes(path));
+            var e = Assert.Throws<DownloadException>(() => new Downloader().Fetch(new DownloadSpec(_base + "data.bin", "data.bin", Digest) { Md5 = new string('0', 32) }, dir.Combine("out")));
+            Assert.Contains("MD5", e.Message);
+            Assert.Contains(Md5Digest, e.Message);
+            Assert.Empty(Directory.GetFiles(dir.Combine("out"), "*", SearchOption.AllDirectories));
+        }
+
+        [Fact]
         public void TruncatedTransferAndHttpErrorsLeaveNothing()
         {
             using var dir = new TempDir();
@@ -152,9 +166,11 @@ namespace Arbloss.Samples.Tests.Data
         [Fact]
         public void PublishedChecksumsAreWellFormed()
         {
-            foreach (var spec in KnownDownloads.FashionMnist.Append(KnownDownloads.Cifar10).Append(KnownDownloads.Cifar100))
+            foreach (var spec in KnownDownloads.FashionMnist.Append(KnownDownloads.Cifar10).Append(KnownDownloads.Cifar100)
+                .Append(KnownDownloads.Cifar10Python).Append(KnownDownloads.Cifar100Python))
             {
                 Assert.Matches("^[0-9a-f]{64}$", spec.Sha256);
+                if (spec.Md5 is not null) Assert.Matches("^[0-9a-f]{32}$", spec.Md5);
                 Assert.StartsWith("http", spec.Url);
                 Assert.EndsWith(spec.FileName, spec.Url);
             }
