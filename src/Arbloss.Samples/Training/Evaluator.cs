@@ -1,6 +1,6 @@
+using System;
 using System.Linq;
 using System.Threading;
-using System;
 using Arbloss.Losses.Diagnostics;
 using Arbloss.Losses.LongTail;
 using Arbloss.Samples.Data;

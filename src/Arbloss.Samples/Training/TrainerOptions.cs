@@ -1,7 +1,7 @@
 using System.Threading;
 using Arbloss.Samples.Data;
-using static TorchSharp.torch;
 using Arbloss.Samples.Reporting;
+using static TorchSharp.torch;
 
 namespace Arbloss.Samples.Training
 {

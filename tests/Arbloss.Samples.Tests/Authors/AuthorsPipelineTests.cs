@@ -1,7 +1,7 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System;
 using Arbloss.Samples.Cli;
 using Arbloss.Samples.IO;
 using Arbloss.Samples.Models;
@@ -9,8 +9,8 @@ using Arbloss.Samples.Reporting;
 using Arbloss.Samples.Tests.LargeScale;
 using Arbloss.Samples.Tests.Support;
 using Arbloss.Samples.Training;
-using Xunit.Abstractions;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Arbloss.Samples.Tests.Authors
 {
@@ -80,6 +80,31 @@ namespace Arbloss.Samples.Tests.Authors
             {
                 Environment.SetEnvironmentVariable("TORCH_HOME", previous);
             }
+        }
+
+        [Theory]
+        [InlineData("cifar10/cifar10_imb01_arbloss_mixup.yaml", false, "arb_batch")]
+        [InlineData("cifar100/cifar100_imb01.yaml", true, "cross_entropy")]
+        public void TheirCifarFileTrainsOneEpochOnTorchvisionsPythonLayout(string file, bool hundred, string loss)
+        {
+            using var dir = new TempDir();
+            int classes = hundred ? 100 : 10;
+            // torchvision's folder in data_path, 10 training images per class (labels i % classes), 2 test images per class.
+            var dataPath = dir.Combine("data");
+            Arbloss.Samples.Tests.Data.CifarPickles.WriteFolder(Path.Combine(dataPath, hundred ? "cifar-100-python" : "cifar-10-batches-py"),
+                Arbloss.Samples.Tests.Data.CifarPickles.Files(hundred, trainPerFile: hundred ? 10 * classes : 2 * classes, test: 2 * classes));
+            var (code, output, error) = Run(
+                "train", "--cfg", AuthorsConfigs.PathOf(file), "--out", dir.Combine("out"), "--device", "cpu", "--no-download", "--no-plots",
+                "num_epochs", "1", "batch_size", "16", "data_path", dataPath, "workers", "2");
+            _log.WriteLine(output);
+            Assert.True(code == 0, error + output);
+            var results = Json.Deserialize<RunResults>(File.ReadAllText(dir.Combine("out", "results.json")));
+            Assert.Equal((hundred ? "cifar100-lt" : "cifar10-lt", "resnet32_fe", loss), (results.Dataset, results.Backbone, results.Loss));
+            // Their profile: int(10 * 0.1^(c / (C - 1))) images of class c.
+            var expected = Enumerable.Range(0, classes).Select(c => (long)(10 * Math.Pow(0.1, c / (double)(classes - 1)))).ToArray();
+            Assert.Equal(expected, results.TrainClassCounts);
+            Assert.Equal(2 * classes, results.TestClassCounts.Sum());
+            Assert.Equal((1, true), (results.Epochs, results.Completed));
         }
 
         [Fact]

@@ -1,15 +1,15 @@
+using System;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using System;
 using Arbloss.Samples.Cli;
 using Arbloss.Samples.IO;
 using Arbloss.Samples.Models;
 using Arbloss.Samples.Reporting;
 using Arbloss.Samples.Tests.Support;
 using Arbloss.Samples.Training;
-using Xunit.Abstractions;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Arbloss.Samples.Tests.LargeScale
 {

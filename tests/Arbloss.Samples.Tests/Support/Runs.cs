@@ -1,6 +1,6 @@
+using System;
 using System.Collections.Generic;
 using System.Threading;
-using System;
 using Arbloss.Samples.Configuration;
 using Arbloss.Samples.Data;
 using Arbloss.Samples.Reporting;
