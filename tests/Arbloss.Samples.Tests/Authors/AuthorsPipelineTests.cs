@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using Arbloss.Samples.Cli;
 using Arbloss.Samples.IO;
 using Arbloss.Samples.Models;
 using Arbloss.Samples.Reporting;
@@ -24,14 +23,7 @@ namespace Arbloss.Samples.Tests.Authors
 
         public AuthorsPipelineTests(ITestOutputHelper log) => _log = log;
 
-        private static (int Code, string Output, string Error) Run(params string[] args)
-        {
-            var console = new CapturedConsole();
-            var error = new StringWriter();
-            var parsed = AppCommands.Build(console.Console, error).Parse(args);
-            int code = parsed.Errors.Count > 0 ? 2 : parsed.Invoke(new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = error });
-            return (code, console.Output, error.ToString());
-        }
+        private static (int Code, string Output, string Error) Run(params string[] args) => AppRun.Run(args);
 
         [Theory]
         [InlineData("imagenet/imagenet_resnet50_arbloss_ugcc_mixup.yaml", "imagenet-lt", 1000, "arb_global")]

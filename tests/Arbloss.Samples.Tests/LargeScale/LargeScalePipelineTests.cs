@@ -2,7 +2,6 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using Arbloss.Samples.Cli;
 using Arbloss.Samples.IO;
 using Arbloss.Samples.Models;
 using Arbloss.Samples.Reporting;
@@ -22,14 +21,7 @@ namespace Arbloss.Samples.Tests.LargeScale
 
         public LargeScalePipelineTests(ITestOutputHelper log) => _log = log;
 
-        private static (int Code, string Output, string Error) Run(params string[] args)
-        {
-            var console = new CapturedConsole();
-            var error = new StringWriter();
-            var parsed = AppCommands.Build(console.Console, error).Parse(args);
-            int code = parsed.Errors.Count > 0 ? 2 : parsed.Invoke(new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = error });
-            return (code, console.Output, error.ToString());
-        }
+        private static (int Code, string Output, string Error) Run(params string[] args) => AppRun.Run(args);
 
         [Theory]
         [InlineData("imagenet-lt", "imagenet-lt/resnet50_arb_global_mixup", 1000, "resnet50")]
