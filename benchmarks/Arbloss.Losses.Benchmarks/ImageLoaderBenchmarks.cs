@@ -1,7 +1,8 @@
 using System;
 using System.IO;
 using System.Linq;
-using Arbloss.Samples.ImageLists;
+using Arbloss.Samples.Data;
+using Arbloss.Samples.Data.ImageLists;
 using BenchmarkDotNet.Attributes;
 using SkiaSharp;
 
@@ -116,11 +117,13 @@ namespace Arbloss.Losses.Benchmarks
         [Benchmark(OperationsPerInvoke = Images, Description = "loader, train, batch 32, 2 workers")]
         public long LoaderTwoWorkers()
         {
-            var loader = new ImageBatchLoader(_dataset, _train, new ImageLoaderOptions { BatchSize = 32, Workers = 2, Shuffle = true });
+            // The pipeline's one loader over the list-file source, as training runs it.
+            var source = new ImageListSource(_dataset, _train, _eval);
+            var order = Enumerable.Range(0, source.Count).ToArray();
             long count = 0;
-            foreach (var batch in loader.Epoch(0))
+            foreach (var batch in BatchLoader.Load(source, order, 32, new BatchLoaderOptions { Workers = 2, Augment = true, Seed = 1 }))
             {
-                using (batch) count += batch.Count;
+                using (batch) count += batch.Size;
             }
             return count;
         }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using static TorchSharp.torch;
@@ -120,9 +121,23 @@ namespace Arbloss.Samples.Data
                 labels[i] = source.Labels[order[position]];
             }
             if (workers <= 1 || count < 2)
+            {
                 for (int i = 0; i < count; i++) Fill(i);
+            }
             else
-                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers }, Fill);
+            {
+                try
+                {
+                    Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers }, Fill);
+                }
+                catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+                {
+                    // A sample that cannot be read surfaces as itself (e.g. the list file and line of a bad image),
+                    // as it does with one worker, not wrapped.
+                    ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+                    throw;
+                }
+            }
             var shape = new long[] { count }.Concat(source.SampleShape).ToArray();
             return new Batch(batchIndex, tensor(data, shape), tensor(labels));
         }

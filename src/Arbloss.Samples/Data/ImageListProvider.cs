@@ -4,7 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Arbloss.Samples.Configuration;
-using Arbloss.Samples.ImageLists;
+using Arbloss.Samples.Data.ImageLists;
 
 namespace Arbloss.Samples.Data
 {

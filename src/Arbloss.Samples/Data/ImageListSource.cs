@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using Arbloss.Samples.ImageLists;
+using Arbloss.Samples.Data.ImageLists;
 
 namespace Arbloss.Samples.Data
 {
@@ -10,8 +10,8 @@ namespace Arbloss.Samples.Data
     /// decodes one JPEG with <see cref="ImageDecoder"/> and writes it through the authors' training transform
     /// (<see cref="TrainImageTransform"/>, when given a random source) or the evaluation transform
     /// (<see cref="EvalImageTransform"/>). This is how the list-file datasets enter the training pipeline: the
-    /// pipeline's <see cref="BatchLoader"/> does the batching, parallel reading and prefetching, as for every other
-    /// dataset; <see cref="ImageBatchLoader"/> remains the stand-alone loader for code outside the pipeline.
+    /// app's one loader, <see cref="BatchLoader"/>, does the batching, parallel reading and prefetching, as for every
+    /// other dataset.
     /// </summary>
     public sealed class ImageListSource : ISampleSource
     {

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
-using Arbloss.Samples.Tests.ImageLists;
+using Arbloss.Samples.Tests.Data.ImageLists;
 
 namespace Arbloss.Samples.Tests.LargeScale
 {

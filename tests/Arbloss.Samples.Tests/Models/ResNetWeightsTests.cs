@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Arbloss.Samples.Models;
-using Arbloss.Samples.Tests.ImageLists;
+using Arbloss.Samples.Tests.Data.ImageLists;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using Xunit;

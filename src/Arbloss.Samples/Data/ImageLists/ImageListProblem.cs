@@ -1,4 +1,4 @@
-namespace Arbloss.Samples.ImageLists
+namespace Arbloss.Samples.Data.ImageLists
 {
     /// <summary>An entry that was left out under <see cref="InvalidEntryPolicy.Skip"/>, with where it was and why.</summary>
     /// <param name="ListPath">The list file the entry came from.</param>

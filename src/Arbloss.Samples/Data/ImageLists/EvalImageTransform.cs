@@ -1,7 +1,7 @@
 using System;
 using System.Buffers;
 
-namespace Arbloss.Samples.ImageLists
+namespace Arbloss.Samples.Data.ImageLists
 {
     /// <summary>
     /// The authors' test transform, as torchvision computes it: Resize(resize) of the shorter side with antialiased

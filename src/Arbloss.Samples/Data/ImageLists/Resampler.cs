@@ -1,6 +1,6 @@
 using System;
 
-namespace Arbloss.Samples.ImageLists
+namespace Arbloss.Samples.Data.ImageLists
 {
     /// <summary>
     /// Antialiased bilinear resampling (a triangle filter whose support widens with the down-scaling factor), the

@@ -1,6 +1,6 @@
 using System;
 
-namespace Arbloss.Samples.ImageLists
+namespace Arbloss.Samples.Data.ImageLists
 {
     /// <summary>Per-channel normalisation applied after scaling pixels to [0, 1]: <c>(x - mean) / std</c>.</summary>
     /// <param name="MeanR">Mean of the red channel.</param>

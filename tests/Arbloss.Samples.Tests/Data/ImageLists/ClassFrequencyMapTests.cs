@@ -1,11 +1,11 @@
 using System;
 using System.Linq;
-using Arbloss.Samples.ImageLists;
+using Arbloss.Samples.Data.ImageLists;
 using FsCheck;
 using FsCheck.Xunit;
 using Xunit;
 
-namespace Arbloss.Samples.Tests.ImageLists
+namespace Arbloss.Samples.Tests.Data.ImageLists
 {
     public class ClassFrequencyMapTests
     {

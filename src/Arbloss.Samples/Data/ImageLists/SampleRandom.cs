@@ -1,6 +1,6 @@
 using System;
 
-namespace Arbloss.Samples.ImageLists
+namespace Arbloss.Samples.Data.ImageLists
 {
     /// <summary>
     /// Small, fast, seedable random generator (xoshiro256** seeded through SplitMix64). Used so that every sample's

@@ -1,7 +1,7 @@
 using System;
 using System.Buffers;
 
-namespace Arbloss.Samples.ImageLists
+namespace Arbloss.Samples.Data.ImageLists
 {
     /// <summary>
     /// A decoded image: 8-bit RGBA pixels, row-major, 4 bytes per pixel, no row padding. The pixel buffer is rented

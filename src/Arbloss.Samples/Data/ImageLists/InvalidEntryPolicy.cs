@@ -1,4 +1,4 @@
-namespace Arbloss.Samples.ImageLists
+namespace Arbloss.Samples.Data.ImageLists
 {
     /// <summary>What to do with a bad line in a list file, a label out of range, or a missing or unreadable image.</summary>
     public enum InvalidEntryPolicy

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using Arbloss.Losses.LongTail;
 
-namespace Arbloss.Samples.ImageLists
+namespace Arbloss.Samples.Data.ImageLists
 {
     /// <summary>
     /// Re-maps class labels by descending training frequency, as the authors do: new label 0 is the most frequent

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 
-namespace Arbloss.Samples.ImageLists
+namespace Arbloss.Samples.Data.ImageLists
 {
     /// <summary>
     /// A list file or one of the images it names is unusable: a malformed line, a label out of range, a missing or

@@ -2,10 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
-using Arbloss.Samples.ImageLists;
+using Arbloss.Samples.Data.ImageLists;
 using SkiaSharp;
 
-namespace Arbloss.Samples.Tests.ImageLists
+namespace Arbloss.Samples.Tests.Data.ImageLists
 {
     /// <summary>A fresh temporary folder, deleted on dispose.</summary>
     internal sealed class TempFolder : IDisposable

@@ -1,10 +1,10 @@
 using System;
 using System.IO;
-using Arbloss.Samples.ImageLists;
+using Arbloss.Samples.Data.ImageLists;
 using SkiaSharp;
 using Xunit;
 
-namespace Arbloss.Samples.Tests.ImageLists
+namespace Arbloss.Samples.Tests.Data.ImageLists
 {
     public class ImageDecoderTests
     {

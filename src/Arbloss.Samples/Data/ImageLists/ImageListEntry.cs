@@ -1,4 +1,4 @@
-namespace Arbloss.Samples.ImageLists
+namespace Arbloss.Samples.Data.ImageLists
 {
     /// <summary>One line of an image list file: an image path relative to the image root and its class label.</summary>
     /// <param name="RelativePath">Image path relative to the image root, with '/' separators as written in the file.</param>

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace Arbloss.Samples.ImageLists
+namespace Arbloss.Samples.Data.ImageLists
 {
     /// <summary>
     /// The standard list files and class count of one long-tailed benchmark. The list files sit under the data root;

@@ -2,7 +2,7 @@
 // r = (37x + 11y) % 256, g = (x*x + 3y) % 256, b = (5xy) % 256 (see TransformTests.Pattern):
 //   Eval*: Resize(24) + CenterCrop(20) + ToTensor + Normalize(ImageNet mean/std), CHW float32;
 //   Crop*: torchvision.transforms.functional.resized_crop(img, top, left, h, w, [16, 16], BILINEAR), HWC uint8.
-namespace Arbloss.Samples.Tests.ImageLists
+namespace Arbloss.Samples.Tests.Data.ImageLists
 {
     internal static class TorchvisionTransformFixtures
     {

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 
-namespace Arbloss.Samples.ImageLists
+namespace Arbloss.Samples.Data.ImageLists
 {
     /// <summary>
     /// A parsed image list file in the format of the long-tailed benchmarks (ImageNet-LT, Places-LT, iNaturalist 2018):

@@ -3,7 +3,7 @@ using System.Buffers;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Arbloss.Samples.ImageLists
+namespace Arbloss.Samples.Data.ImageLists
 {
     /// <summary>
     /// Turns a decoded image into a normalised float32 CHW array of size 3 x <see cref="OutputSize"/> x

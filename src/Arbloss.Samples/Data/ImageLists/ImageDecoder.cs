@@ -3,7 +3,7 @@ using System.Buffers;
 using System.IO;
 using SkiaSharp;
 
-namespace Arbloss.Samples.ImageLists
+namespace Arbloss.Samples.Data.ImageLists
 {
     /// <summary>
     /// Decodes JPEG (and any other format SkiaSharp reads: PNG, WebP, BMP, GIF) into 8-bit RGBA. Like PIL, which the

@@ -1,4 +1,4 @@
-namespace Arbloss.Samples.ImageLists
+namespace Arbloss.Samples.Data.ImageLists
 {
     /// <summary>How list files and their images are read.</summary>
     public sealed record ImageListOptions

@@ -1,7 +1,7 @@
 using System;
 using System.Buffers;
 
-namespace Arbloss.Samples.ImageLists
+namespace Arbloss.Samples.Data.ImageLists
 {
     /// <summary>
     /// The authors' training augmentation, as torchvision computes it: RandomResizedCrop(size, scale, ratio) with
