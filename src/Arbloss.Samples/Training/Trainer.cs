@@ -93,139 +93,186 @@ namespace Arbloss.Samples.Training
         public RunResults Run()
         {
             var wall = Stopwatch.StartNew();
+            foreach (var line in Determinism.Apply(_config.Deterministic, _options.Device)) _observer.Message(line);
+            using var session = Prepare();
+            Announce(session);
+            bool interrupted = TrainEpochs(session, wall);
+            return Finish(session, interrupted, wall);
+        }
+
+        /// <summary>Loads the data, builds the network, the loss and the optimiser, and restores a resumed run's progress.</summary>
+        private RunSession Prepare()
+        {
             var cfg = _config;
-            var device = _options.Device;
-            var token = _options.Cancellation;
-            foreach (var line in Determinism.Apply(cfg.Deterministic, device)) _observer.Message(line);
-
             var splits = LoadData(cfg, _options.Data, _options.Dataset);
-            var counts = splits.TrainClassCounts;
-            var shotGroups = ShotGroupsFor(cfg, counts);
-
+            var shotGroups = ShotGroupsFor(cfg, splits.TrainClassCounts);
             torch.manual_seed(cfg.Seed);
             var resumeFrom = string.IsNullOrWhiteSpace(cfg.Resume) ? null : RunPaths.ResolveResume(cfg.Resume);
-            using var model = CreateModel(cfg, splits.Train.SampleShape, loadPretrained: resumeFrom is null);
-            CheckpointState? resumed = null;
-            if (resumeFrom is not null)
+            if (resumeFrom is not null && !File.Exists(resumeFrom))
+                throw new ConfigException("resume", $"{cfg.Source}: 'resume': no checkpoint at '{cfg.Resume}' (give a .ckpt file or a run folder with checkpoints/last.ckpt).");
+            var model = CreateModel(cfg, splits.Train.SampleShape, loadPretrained: resumeFrom is null);
+            TrainingCriterion? criterion = null;
+            RunSession? session = null;
+            try
             {
-                if (!File.Exists(resumeFrom))
-                    throw new ConfigException("resume", $"{cfg.Source}: 'resume': no checkpoint at '{cfg.Resume}' (give a .ckpt file or a run folder with checkpoints/last.ckpt).");
-                resumed = Checkpoint.LoadModel(resumeFrom, model);
-                CheckResumable(resumed, splits);
+                var resumed = resumeFrom is null ? null : Checkpoint.LoadModel(resumeFrom, model);
+                if (resumed is not null) CheckResumable(resumed, splits);
+                model.to(_options.Device);
+                criterion = LossFactory.Create(cfg, splits.TrainClassCounts);
+                criterion.To(_options.Device);
+                // After the move: TorchSharp's to(device) gives the module new parameter tensors.
+                var optimizer = optim.SGD(model.parameters(), cfg.Lr, momentum: cfg.Momentum, weight_decay: cfg.WeightDecay);
+                var balance = cfg.GradientBalance ? new GradientBalanceAccumulator(cfg.NumClasses) : null;
+                session = new RunSession(splits, shotGroups, model, criterion, optimizer, balance, resumeFrom);
+                if (resumed is not null) Restore(session, resumed, resumeFrom!);
+                return session;
             }
-            model.to(device);
-            using var criterion = LossFactory.Create(cfg, counts);
-            criterion.To(device);
-            using var optimizer = optim.SGD(model.parameters(), cfg.Lr, momentum: cfg.Momentum, weight_decay: cfg.WeightDecay);
-            if (resumeFrom is not null) Checkpoint.LoadOptimizer(resumeFrom, optimizer);
+            catch
+            {
+                if (session is not null)
+                {
+                    session.Dispose();
+                }
+                else
+                {
+                    criterion?.Dispose();
+                    model.Dispose();
+                }
+                throw;
+            }
+        }
 
-            var history = new List<EpochRecord>(resumed?.History ?? Array.Empty<EpochRecord>());
-            int firstEpoch = resumed?.EpochsCompleted ?? 0;
-            double bestTop1 = resumed?.BestTop1 ?? double.NegativeInfinity;
-            int bestEpoch = resumed?.BestEpoch ?? 0;
-            long trainImages = resumed?.TrainImages ?? 0;
-            double trainSeconds = resumed?.TrainSeconds ?? 0;
-            double previousSeconds = resumed?.Seconds ?? 0;
+        /// <summary>Takes a resumed run's optimiser state, history and counters from its checkpoint.</summary>
+        private void Restore(RunSession session, CheckpointState resumed, string resumeFrom)
+        {
+            Checkpoint.LoadOptimizer(resumeFrom, session.Optimizer);
+            session.History.AddRange(resumed.History);
+            session.FirstEpoch = resumed.EpochsCompleted;
+            session.BestTop1 = resumed.BestTop1;
+            session.BestEpoch = resumed.BestEpoch;
+            session.TrainImages = resumed.TrainImages;
+            session.TrainSeconds = resumed.TrainSeconds;
+            session.PreviousSeconds = resumed.Seconds;
+            if (session.Balance is not null && File.Exists(Paths.GradientBalance))
+                session.BalanceHistory.AddRange(Json.Deserialize<List<GradientBalanceEpoch>>(File.ReadAllText(Paths.GradientBalance)).Where(e => e.Epoch <= session.FirstEpoch));
+            if (session.FirstEpoch < _config.NumEpochs)
+                _observer.Message($"Resuming {resumed.Name} after epoch {session.FirstEpoch} from {resumeFrom}");
+        }
+
+        private void Announce(RunSession session)
+        {
+            var cfg = _config;
             Directory.CreateDirectory(Paths.OutputDir);
-            if (resumed is not null && firstEpoch < cfg.NumEpochs)
-                _observer.Message($"Resuming {resumed.Name} after epoch {firstEpoch} from {resumeFrom}");
-
             _observer.RunStarted(new RunInfo
             {
-                Name = cfg.Name, Dataset = splits.Id, Loss = cfg.Loss, Backbone = cfg.Backbone, Parameters = model.ParameterCount(),
-                Device = device.ToString(), TrainSamples = splits.Train.Count, TestSamples = splits.Test.Count, TrainClassCounts = counts,
-                NumEpochs = cfg.NumEpochs, FirstEpoch = firstEpoch + 1, OutputDir = Paths.OutputDir,
-                BatchesPerEpoch = BatchLoader.BatchCount(splits.Train.Count, MicroBatchSize(cfg)),
+                Name = cfg.Name, Dataset = session.Splits.Id, Loss = cfg.Loss, Backbone = cfg.Backbone, Parameters = session.Model.ParameterCount(),
+                Device = _options.Device.ToString(), TrainSamples = session.Splits.Train.Count, TestSamples = session.Splits.Test.Count,
+                TrainClassCounts = session.Counts, NumEpochs = cfg.NumEpochs, FirstEpoch = session.FirstEpoch + 1, OutputDir = Paths.OutputDir,
+                BatchesPerEpoch = BatchLoader.BatchCount(session.Splits.Train.Count, MicroBatchSize(cfg)),
             });
+        }
 
-            using var balance = cfg.GradientBalance ? new GradientBalanceAccumulator(cfg.NumClasses) : null;
-            var balanceHistory = new List<GradientBalanceEpoch>();
-            if (balance is not null && File.Exists(Paths.GradientBalance) && resumed is not null)
-                balanceHistory.AddRange(Json.Deserialize<List<GradientBalanceEpoch>>(File.ReadAllText(Paths.GradientBalance)).Where(e => e.Epoch <= firstEpoch));
-
-            EvaluationSummary? last = null;
-            bool interrupted = false;
-            string? lastSaved = resumeFrom;
-            for (int epoch = firstEpoch; epoch < cfg.NumEpochs; epoch++)
+        /// <summary>Trains the remaining epochs, evaluating and saving after each.</summary>
+        /// <returns>True when the run was stopped before its last epoch.</returns>
+        private bool TrainEpochs(RunSession session, Stopwatch wall)
+        {
+            var cfg = _config;
+            var token = _options.Cancellation;
+            for (int epoch = session.FirstEpoch; epoch < cfg.NumEpochs; epoch++)
             {
-                if (token.IsCancellationRequested) { interrupted = true; break; }
+                if (token.IsCancellationRequested) return true;
                 var epochClock = Stopwatch.StartNew();
                 double lr = LearningRateSchedule.At(cfg, epoch);
-                foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
-                criterion.StartEpoch(epoch);
+                foreach (var group in session.Optimizer.ParamGroups) group.LearningRate = lr;
+                session.Criterion.StartEpoch(epoch);
                 torch.manual_seed(Seeds.Derive(cfg.Seed, epoch, Seeds.Purpose.Torch));
-                var order = SamplerFactory.EpochOrder(cfg, splits.Train.Labels, epoch);
+                var order = SamplerFactory.EpochOrder(cfg, session.Splits.Train.Labels, epoch);
                 var mixup = cfg.Mixup ? new Mixup(cfg.Alpha, Seeds.Derive(cfg.Seed, epoch, Seeds.Purpose.Mixup)) : null;
                 int batches = BatchLoader.BatchCount(order.Length, MicroBatchSize(cfg));
                 _observer.EpochStarted(epoch + 1, batches, lr);
 
-                var (trainLoss, trainTop1, seen, seconds, completed) = TrainEpoch(model, criterion, optimizer, mixup, balance, splits.Train, order, epoch, batches);
+                var (trainLoss, trainTop1, seen, seconds, completed) = TrainEpoch(session.Model, session.Criterion, session.Optimizer, mixup, session.Balance, session.Splits.Train, order, epoch, batches);
                 if (!completed)
                 {
                     // Stopped mid-epoch: the partial epoch is discarded; results describe the last checkpoint.
-                    interrupted = true;
-                    if (lastSaved is not null) Checkpoint.LoadModel(lastSaved, model);
-                    break;
+                    if (session.LastSaved is not null) Checkpoint.LoadModel(session.LastSaved, session.Model);
+                    return true;
                 }
-                trainImages += seen;
-                trainSeconds += seconds;
+                session.TrainImages += seen;
+                session.TrainSeconds += seconds;
 
-                last = Evaluator.Evaluate(model, splits.Test, device, shotGroups, EvalBatchSize(cfg), cfg.Workers, token);
-                bool isBest = last.Top1 > bestTop1;
-                if (isBest) { bestTop1 = last.Top1; bestEpoch = epoch + 1; }
+                var last = Evaluator.Evaluate(session.Model, session.Splits.Test, _options.Device, session.ShotGroups, EvalBatchSize(cfg), cfg.Workers, token);
+                session.Last = last;
+                bool isBest = last.Top1 > session.BestTop1;
+                if (isBest) { session.BestTop1 = last.Top1; session.BestEpoch = epoch + 1; }
                 var record = new EpochRecord
                 {
                     Epoch = epoch + 1, Lr = lr, TrainLoss = trainLoss, TrainTop1 = trainTop1, Top1 = last.Top1, Top5 = last.Top5,
                     Many = last.Many, Medium = last.Medium, Few = last.Few, Ece = last.Ece,
                     Seconds = epochClock.Elapsed.TotalSeconds, ImagesPerSecond = seconds > 0 ? seen / seconds : 0,
                 };
-                history.Add(record);
-                if (balance is not null && balance.Steps > 0)
-                {
-                    using var mean = balance.Mean();
-                    balanceHistory.Add(GradientBalanceEpoch.From(epoch + 1, mean.ToHost()));
-                    balance.Reset();
-                    AtomicFile.WriteAllText(Paths.GradientBalance, Json.Serialize(balanceHistory));
-                }
-
-                CsvLog.Write(Paths.Log, history);
-                var state = new CheckpointState
-                {
-                    Name = cfg.Name, Dataset = splits.Id, Loss = cfg.Loss, Backbone = cfg.Backbone, NumClasses = cfg.NumClasses, Seed = cfg.Seed,
-                    EpochsCompleted = epoch + 1, NumEpochs = cfg.NumEpochs, BestTop1 = bestTop1, BestEpoch = bestEpoch,
-                    TrainImages = trainImages, TrainSeconds = trainSeconds, Seconds = previousSeconds + wall.Elapsed.TotalSeconds,
-                    History = history.ToArray(), SavedUtc = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-                };
-                Checkpoint.Save(Paths.LastCheckpoint, model, optimizer, state);
-                lastSaved = Paths.LastCheckpoint;
-                if (isBest) Checkpoint.Save(Paths.BestCheckpoint, model, null, state);
+                session.History.Add(record);
+                SaveEpoch(session, epoch, isBest, wall);
                 _observer.EpochCompleted(record, isBest);
             }
+            return false;
+        }
 
+        /// <summary>Writes what an epoch leaves behind: the gradient balance, the CSV log and the checkpoints (atomically).</summary>
+        private void SaveEpoch(RunSession session, int epoch, bool isBest, Stopwatch wall)
+        {
+            var cfg = _config;
+            if (session.Balance is { Steps: > 0 } balance)
+            {
+                using var mean = balance.Mean();
+                session.BalanceHistory.Add(GradientBalanceEpoch.From(epoch + 1, mean.ToHost()));
+                balance.Reset();
+                AtomicFile.WriteAllText(Paths.GradientBalance, Json.Serialize(session.BalanceHistory));
+            }
+            CsvLog.Write(Paths.Log, session.History);
+            var state = new CheckpointState
+            {
+                Name = cfg.Name, Dataset = session.Splits.Id, Loss = cfg.Loss, Backbone = cfg.Backbone, NumClasses = cfg.NumClasses, Seed = cfg.Seed,
+                EpochsCompleted = epoch + 1, NumEpochs = cfg.NumEpochs, BestTop1 = session.BestTop1, BestEpoch = session.BestEpoch,
+                TrainImages = session.TrainImages, TrainSeconds = session.TrainSeconds, Seconds = session.PreviousSeconds + wall.Elapsed.TotalSeconds,
+                History = session.History.ToArray(), SavedUtc = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            };
+            Checkpoint.Save(Paths.LastCheckpoint, session.Model, session.Optimizer, state);
+            session.LastSaved = Paths.LastCheckpoint;
+            if (isBest) Checkpoint.Save(Paths.BestCheckpoint, session.Model, null, state);
+        }
+
+        /// <summary>Writes <c>results.json</c> and the plots of the run as it stands.</summary>
+        private RunResults Finish(RunSession session, bool interrupted, Stopwatch wall)
+        {
+            var cfg = _config;
+            var last = session.Last;
             if (last is null)
             {
                 // Nothing trained in this session (resumed a finished run, or stopped at once): evaluate the current weights.
-                if (history.Count == 0 && interrupted) throw new OperationCanceledException("The run was stopped before its first epoch finished; nothing was written.", token);
-                last = Evaluator.Evaluate(model, splits.Test, device, shotGroups, EvalBatchSize(cfg), cfg.Workers);
+                if (session.History.Count == 0 && interrupted) throw new OperationCanceledException("The run was stopped before its first epoch finished; nothing was written.", _options.Cancellation);
+                last = Evaluator.Evaluate(session.Model, session.Splits.Test, _options.Device, session.ShotGroups, EvalBatchSize(cfg), cfg.Workers);
             }
+            var history = session.History;
+            var shotGroups = session.ShotGroups;
             var results = new RunResults
             {
-                Name = cfg.Name, Dataset = splits.Id, Loss = cfg.Loss, Backbone = cfg.Backbone, Seed = cfg.Seed, Device = device.ToString(),
+                Name = cfg.Name, Dataset = session.Splits.Id, Loss = cfg.Loss, Backbone = cfg.Backbone, Seed = cfg.Seed, Device = _options.Device.ToString(),
                 Epochs = history.Count, NumEpochs = cfg.NumEpochs, Completed = history.Count >= cfg.NumEpochs,
                 Top1 = last.Top1, Top5 = last.Top5, Many = last.Many, Medium = last.Medium, Few = last.Few, Ece = last.Ece,
-                BestTop1 = history.Count > 0 ? bestTop1 : last.Top1, BestEpoch = bestEpoch,
-                PerClassAccuracy = last.PerClassAccuracy, TrainClassCounts = counts.ToArray(), TestClassCounts = last.PerClassCount,
+                BestTop1 = history.Count > 0 ? session.BestTop1 : last.Top1, BestEpoch = session.BestEpoch,
+                PerClassAccuracy = last.PerClassAccuracy, TrainClassCounts = session.Counts.ToArray(), TestClassCounts = last.PerClassCount,
                 ShotGroups = new Dictionary<string, IReadOnlyList<int>>
                 {
                     ["many"] = shotGroups.ClassesIn(ShotGroup.Many), ["medium"] = shotGroups.ClassesIn(ShotGroup.Medium), ["few"] = shotGroups.ClassesIn(ShotGroup.Few),
                 },
                 Reliability = last.Reliability,
-                Seconds = previousSeconds + wall.Elapsed.TotalSeconds, TrainSeconds = trainSeconds,
-                ImagesPerSecond = trainSeconds > 0 ? trainImages / trainSeconds : 0, Parameters = model.ParameterCount(),
+                Seconds = session.PreviousSeconds + wall.Elapsed.TotalSeconds, TrainSeconds = session.TrainSeconds,
+                ImagesPerSecond = session.TrainSeconds > 0 ? session.TrainImages / session.TrainSeconds : 0, Parameters = session.Model.ParameterCount(),
             };
             AtomicFile.WriteAllText(Paths.Results, Json.Serialize(results));
             if (_options.WritePlots)
-                RunPlots.Write(Paths.PlotDir, results, history, balanceHistory.LastOrDefault(), splits.ClassNames);
+                RunPlots.Write(Paths.PlotDir, results, history, session.BalanceHistory.LastOrDefault(), session.Splits.ClassNames);
             _observer.RunCompleted(results);
             return results;
         }
