@@ -195,8 +195,8 @@ namespace Arbloss.Samples.Cli
                 if (parse.GetValue(keys))
                 {
                     ansi.MarkupLine("[bold]Config keys[/] (the authors' keys plus extensions):");
-                    foreach (var (key, description) in ConfigLoader.Keys) ansi.MarkupLine(Markup.Escape($"  {key,-31} {description}"));
-                    ansi.MarkupLine(Markup.Escape($"  accepted, no effect here (the authors' distributed and stage-2 keys): {string.Join(", ", ConfigLoader.IgnoredKeys)}"));
+                    foreach (var (key, description) in ConfigKeys.All) ansi.MarkupLine(Markup.Escape($"  {key,-31} {description}"));
+                    ansi.MarkupLine(Markup.Escape($"  accepted, no effect here (the authors' distributed and stage-2 keys): {string.Join(", ", ConfigKeys.Ignored)}"));
                     ansi.MarkupLine("[bold]Losses[/] (loss: NAME, loss_options: {option: value}):");
                     foreach (var line in LossFactory.Describe()) ansi.MarkupLine(Markup.Escape("  " + line));
                     ansi.MarkupLine("[bold]Samplers[/] (sampler: NAME):");

@@ -157,7 +157,7 @@ namespace Arbloss.Samples.Configuration
         /// <c>batch_size</c>; ARB-Loss batch counts are those of the whole effective batch). Default 1.</summary>
         public int AccumulationSteps { get; init; } = 1;
 
-        /// <summary>The authors' keys of the file that have no effect here (see <see cref="ConfigLoader.IgnoredKeys"/>).</summary>
+        /// <summary>The authors' keys of the file that have no effect here (see <see cref="ConfigKeys.Ignored"/>).</summary>
         public IReadOnlyList<string> IgnoredKeys { get; init; } = System.Array.Empty<string>();
 
         /// <summary>Where the configuration came from (a file path, or a description), for messages.</summary>
