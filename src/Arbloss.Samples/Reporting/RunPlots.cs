@@ -89,16 +89,16 @@ namespace Arbloss.Samples.Reporting
         {
             var plot = new Plot();
             int c = Math.Min(results.PerClassAccuracy.Count, results.TrainClassCounts.Count);
-            var idx = Enumerable.Range(0, c).Where(i => results.TrainClassCounts[i] > 0 && !double.IsNaN(results.PerClassAccuracy[i])).ToArray();
+            var idx = Enumerable.Range(0, c).Where(i => results.TrainClassCounts[i] > 0 && results.PerClassAccuracy[i] is not null).ToArray();
             var xs = idx.Select(i => Math.Log10(results.TrainClassCounts[i])).ToArray();
-            var ys = idx.Select(i => results.PerClassAccuracy[i]).ToArray();
+            var ys = idx.Select(i => results.PerClassAccuracy[i]!.Value).ToArray();
             var points = plot.Add.Scatter(xs, ys, Palette(0));
             points.LineWidth = 0;
             points.MarkerSize = c <= 20 ? 9 : 5;
             if (c <= 20)
                 foreach (var i in idx)
                 {
-                    var label = plot.Add.Text(i.ToString(System.Globalization.CultureInfo.InvariantCulture), Math.Log10(results.TrainClassCounts[i]), results.PerClassAccuracy[i]);
+                    var label = plot.Add.Text(i.ToString(System.Globalization.CultureInfo.InvariantCulture), Math.Log10(results.TrainClassCounts[i]), results.PerClassAccuracy[i]!.Value);
                     label.LabelFontSize = 12;
                     label.OffsetY = -8;
                 }

@@ -56,8 +56,8 @@ namespace Arbloss.Samples.Reporting
         /// <summary>Epoch (from 1) of the best test top-1.</summary>
         public int BestEpoch { get; init; }
 
-        /// <summary>Test accuracy of every class.</summary>
-        public IReadOnlyList<double> PerClassAccuracy { get; init; } = new List<double>();
+        /// <summary>Test accuracy of every class, in percent; null for a class without test images.</summary>
+        public IReadOnlyList<double?> PerClassAccuracy { get; init; } = new List<double?>();
 
         /// <summary>Training samples of every class.</summary>
         public IReadOnlyList<long> TrainClassCounts { get; init; } = new List<long>();

@@ -27,8 +27,8 @@ namespace Arbloss.Samples.Training
         /// <summary>Expected calibration error over 15 equal-width confidence bins.</summary>
         public double Ece { get; init; }
 
-        /// <summary>Accuracy of every class.</summary>
-        public IReadOnlyList<double> PerClassAccuracy { get; init; } = new List<double>();
+        /// <summary>Accuracy of every class, in percent; null for a class without test samples.</summary>
+        public IReadOnlyList<double?> PerClassAccuracy { get; init; } = new List<double?>();
 
         /// <summary>Test samples of every class.</summary>
         public IReadOnlyList<long> PerClassCount { get; init; } = new List<long>();

@@ -60,7 +60,7 @@ namespace Arbloss.Samples.Training
                 Medium = report.MediumShotAccuracy is double medium ? Pct(medium) : null,
                 Few = report.FewShotAccuracy is double few ? Pct(few) : null,
                 Ece = Pct(report.Ece),
-                PerClassAccuracy = report.PerClassAccuracy.Select(a => double.IsNaN(a) ? double.NaN : Pct(a)).ToArray(),
+                PerClassAccuracy = report.PerClassAccuracy.Select(a => double.IsNaN(a) ? (double?)null : Pct(a)).ToArray(),
                 PerClassCount = report.PerClassCount.ToArray(),
                 Reliability = report.ReliabilityBins.Select(b => new ReliabilityPoint(b.Lower, b.Upper, b.Count,
                     b.Count > 0 ? Pct(b.Accuracy) : 0, b.Count > 0 ? Pct(b.Confidence) : 0)).ToArray(),

@@ -66,6 +66,10 @@ namespace Arbloss.Samples.Tests.Authors
                 // Their class ranges (head_class_idx ...) name classes without test images: those means are null, not a crash.
                 Assert.NotNull(results.Many);
                 Assert.Null(results.Few);
+                Assert.All(results.PerClassAccuracy.Take(4), a => Assert.NotNull(a));
+                Assert.All(results.PerClassAccuracy.Skip(4), a => Assert.Null(a));
+                Assert.Contains("null", File.ReadAllText(dir.Combine("out", "results.json")));
+                Assert.DoesNotContain("NaN", File.ReadAllText(dir.Combine("out", "results.json")));
                 Assert.True(File.Exists(dir.Combine("out", "ckps", "last.ckpt")), "checkpoints go to model_dir 'ckps'");
             }
             finally
