@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Arbloss.Losses.Diagnostics;
 
 namespace Arbloss.Losses.LongTail
 {
@@ -46,7 +45,8 @@ namespace Arbloss.Losses.LongTail
         /// <exception cref="ArgumentException">An interval is reversed or leaves [0, C), or two intervals overlap.</exception>
         public static ShotGroups FromIndexRanges(int numClasses, (int Start, int End) many, (int Start, int End) medium, (int Start, int End) few)
         {
-            DiagnosticChecks.NumClasses(numClasses, nameof(numClasses));
+            if (numClasses < 1)
+                throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "The number of classes must be at least 1.");
             var groups = new ShotGroup[numClasses];
             Fill(groups, many, ShotGroup.Many, nameof(many));
             Fill(groups, medium, ShotGroup.Medium, nameof(medium));
