@@ -58,7 +58,8 @@ namespace Arbloss.Samples.Cli
                     ForceSynthetic = parse.GetValue(synthetic), AllowDownload = !parse.GetValue(noDownload), WritePlots = !parse.GetValue(noPlots),
                 }, ansi, err);
                 runner.Run(cancel.Token);
-                return 0;
+                // A script must not take the synthetic fallback for the real job.
+                return runner.FellBack ? MainJobRunner.SyntheticFallbackExitCode : 0;
             }, err));
 
             root.Subcommands.Add(TrainCommand(ansi, err));

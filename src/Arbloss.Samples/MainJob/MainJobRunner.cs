@@ -39,8 +39,15 @@ namespace Arbloss.Samples.MainJob
             _error = error ?? throw new ArgumentNullException(nameof(error));
         }
 
-        /// <summary>Whether the last <see cref="Run"/> fell back to the synthetic benchmark.</summary>
+        /// <summary>Whether the last <see cref="Run"/> ran the synthetic benchmark (asked for, or as the fallback).</summary>
         public bool UsedSynthetic { get; private set; }
+
+        /// <summary>Whether the last <see cref="Run"/> fell back to the synthetic benchmark because Fashion-MNIST could be
+        /// neither found nor downloaded (the command line then exits with <see cref="SyntheticFallbackExitCode"/>).</summary>
+        public bool FellBack { get; private set; }
+
+        /// <summary>The exit code of a main job that ran the synthetic fallback instead of the real data: 3.</summary>
+        public const int SyntheticFallbackExitCode = 3;
 
         /// <summary>Loads the three configs of a benchmark folder with the job's overrides.</summary>
         /// <param name="benchmark"><c>fashion-mnist-lt</c> or <c>synthetic-lt</c>.</param>
@@ -69,6 +76,7 @@ namespace Arbloss.Samples.MainJob
             var benchmark = "fashion-mnist-lt";
             var configs = Configs(benchmark);
             UsedSynthetic = _options.ForceSynthetic;
+            FellBack = false;
             var fashion = new FashionMnistProvider(_options.SystemDataFolders);
             if (!UsedSynthetic)
             {
@@ -80,6 +88,7 @@ namespace Arbloss.Samples.MainJob
                 {
                     _error.WriteLine($"{CliLine(e.Message)} Running the built-in synthetic long-tailed benchmark instead.");
                     UsedSynthetic = true;
+                    FellBack = true;
                 }
             }
             if (UsedSynthetic)
@@ -105,8 +114,10 @@ namespace Arbloss.Samples.MainJob
             }
 
             var title = $"{results[0].Dataset}: {string.Join(" vs ", Losses)} ({configs[0].NumEpochs} epochs, seed {configs[0].Seed})";
+            if (FellBack) title = "SYNTHETIC FALLBACK, not Fashion-MNIST: " + title;
             ComparisonReport.Print(_console, title, results);
-            var files = ComparisonReport.Write(_options.OutputDir, title, results);
+            foreach (var line in ComparisonReport.Findings(results)) _console.MarkupLine(Markup.Escape(line));
+            var files = ComparisonReport.Write(_options.OutputDir, title, results, syntheticFallback: FellBack);
             _console.MarkupLine(Markup.Escape($"Runs: {string.Join(", ", configs.Select(c => Path.Combine(_options.OutputDir, c.Name)))}; comparison: {string.Join(", ", files)}"));
             return results;
         }

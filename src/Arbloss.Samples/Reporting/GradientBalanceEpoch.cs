@@ -26,6 +26,11 @@ namespace Arbloss.Samples.Reporting
         /// <summary>Training steps averaged.</summary>
         public long Steps { get; init; }
 
+        /// <summary>Repulsion over attraction of every class (epoch means), null where the attraction is zero or not finite.</summary>
+        /// <returns>One value per class.</returns>
+        public IReadOnlyList<double?> RepulsionOverAttraction() =>
+            Attraction.Zip(Repulsion, (a, r) => a > 0 && double.IsFinite(a) && double.IsFinite(r) ? r / a : (double?)null).ToArray();
+
         /// <summary>Copies the package's host values.</summary>
         /// <param name="epoch">Epoch, from 1.</param>
         /// <param name="values">The epoch's mean values.</param>

@@ -34,7 +34,8 @@ namespace Arbloss.Samples.Reporting
             ArgumentNullException.ThrowIfNull(history);
             ArgumentNullException.ThrowIfNull(classNames);
             var written = new List<string>();
-            var title = $"{results.Name}: {results.Dataset}, {results.Loss}";
+            // Each thing once: the run's name is its folder; the title says dataset and loss.
+            var title = $"{results.Dataset}, {results.Loss}";
             if (history.Count > 0) written.Add(Save(AccuracyCurves(history, title), Path.Combine(folder, "accuracy.png")));
             written.Add(Save(PerClass(results, title), Path.Combine(folder, "per_class_accuracy.png")));
             written.Add(Save(Reliability(results, title), Path.Combine(folder, "reliability.png")));
@@ -76,9 +77,10 @@ namespace Arbloss.Samples.Reporting
             Line("medium", r => r.Medium, 2);
             Line("few", r => r.Few, 3);
             Line("train top-1", r => r.TrainTop1, 7, dashed: true);
-            plot.Title(title);
+            plot.Title($"{title}: test accuracy per epoch");
             plot.XLabel("epoch");
             plot.YLabel("accuracy (%)");
+            EpochTicks(plot, (int)epochs.Max());
             plot.Axes.SetLimitsY(0, 100);
             plot.Axes.SetLimitsX(epochs.Min() - 0.5, epochs.Max() + 0.5);
             plot.ShowLegend(Alignment.LowerRight);
@@ -89,28 +91,56 @@ namespace Arbloss.Samples.Reporting
         {
             var plot = new Plot();
             int c = Math.Min(results.PerClassAccuracy.Count, results.TrainClassCounts.Count);
-            var idx = Enumerable.Range(0, c).Where(i => results.TrainClassCounts[i] > 0 && results.PerClassAccuracy[i] is not null).ToArray();
-            var xs = idx.Select(i => Math.Log10(results.TrainClassCounts[i])).ToArray();
-            var ys = idx.Select(i => results.PerClassAccuracy[i]!.Value).ToArray();
-            var points = plot.Add.Scatter(xs, ys, Palette(0));
-            points.LineWidth = 0;
-            points.MarkerSize = c <= 20 ? 9 : 5;
-            if (c <= 20)
+            var allX = new List<double>();
+            // Many / medium / few told apart by colour (the same colours as the groups' curves in accuracy.png).
+            var groups = new[] { ("many", 1), ("medium", 2), ("few", 3), ("", 0) };
+            foreach (var (group, colour) in groups)
+            {
+                var idx = Enumerable.Range(0, c).Where(i => results.TrainClassCounts[i] > 0 && results.PerClassAccuracy[i] is not null
+                    && ComparisonPlots.GroupOf(results, i) == group).ToArray();
+                if (idx.Length == 0) continue;
+                var xs = idx.Select(i => Math.Log10(results.TrainClassCounts[i])).ToArray();
+                var ys = idx.Select(i => results.PerClassAccuracy[i]!.Value).ToArray();
+                allX.AddRange(xs);
+                var points = plot.Add.Scatter(xs, ys, Palette(colour));
+                points.LineWidth = 0;
+                points.MarkerSize = c <= 20 ? 9 : 5;
+                points.LegendText = group.Length > 0 ? group : "other";
+                if (c > 20) continue;
                 foreach (var i in idx)
                 {
-                    var label = plot.Add.Text(i.ToString(System.Globalization.CultureInfo.InvariantCulture), Math.Log10(results.TrainClassCounts[i]), results.PerClassAccuracy[i]!.Value);
-                    label.LabelFontSize = 12;
-                    label.OffsetY = -8;
+                    // Beside the marker, not over it.
+                    var name = i < results.ClassNames.Count ? results.ClassNames[i] : i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    var label = plot.Add.Text(name, Math.Log10(results.TrainClassCounts[i]), results.PerClassAccuracy[i]!.Value);
+                    label.LabelFontSize = 11;
+                    label.LabelAlignment = Alignment.MiddleLeft;
+                    label.OffsetX = 8;
                 }
+            }
             plot.Title($"{title}: per-class test accuracy");
             plot.XLabel("training images of the class (log scale)");
             plot.YLabel("test accuracy (%)");
-            LogTicks(plot, xs);
+            LogTicks(plot.Axes.Bottom, allX.ToArray());
+            if (allX.Count > 0) plot.Axes.SetLimitsX(allX.Min() - 0.2, allX.Max() + 0.6);
             plot.Axes.SetLimitsY(0, 105);
+            plot.ShowLegend(Alignment.LowerRight);
             return plot;
         }
 
-        private static void LogTicks(Plot plot, double[] logValues)
+        /// <summary>Integer epoch ticks: every epoch up to 20, else about ten evenly spaced ones.</summary>
+        /// <param name="plot">The plot whose bottom axis shows epochs 1..<paramref name="maxEpoch"/>.</param>
+        /// <param name="maxEpoch">The last epoch.</param>
+        internal static void EpochTicks(Plot plot, int maxEpoch)
+        {
+            int step = maxEpoch <= 20 ? 1 : (int)Math.Ceiling(maxEpoch / 10.0);
+            var ticks = Enumerable.Range(1, Math.Max(1, maxEpoch)).Where(e => e == 1 || e % step == 0).Select(e => (double)e).ToArray();
+            plot.Axes.Bottom.SetTicks(ticks, ticks.Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        }
+
+        /// <summary>Ticks at 1, 2 and 5 times the powers of ten on an axis that shows log10 values.</summary>
+        /// <param name="axis">The axis.</param>
+        /// <param name="logValues">The log10 values plotted on it.</param>
+        internal static void LogTicks(IAxis axis, double[] logValues)
         {
             if (logValues.Length == 0) return;
             int lo = (int)Math.Floor(logValues.Min()), hi = (int)Math.Ceiling(logValues.Max());
@@ -120,13 +150,17 @@ namespace Arbloss.Samples.Reporting
                 {
                     double v = m * Math.Pow(10, e);
                     double x = Math.Log10(v);
-                    if (x >= logValues.Min() - 0.35 && x <= logValues.Max() + 0.35) ticks.Add((x, v.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)));
+                    if (x >= logValues.Min() - 0.35 && x <= logValues.Max() + 0.35)
+                        ticks.Add((x, v.ToString(v < 1 ? "0.###" : "N0", System.Globalization.CultureInfo.InvariantCulture)));
                 }
-            plot.Axes.Bottom.SetTicks(ticks.Select(t => t.Item1).ToArray(), ticks.Select(t => t.Item2).ToArray());
-            plot.Axes.SetLimitsX(logValues.Min() - 0.2, logValues.Max() + 0.2);
+            axis.SetTicks(ticks.Select(t => t.Item1).ToArray(), ticks.Select(t => t.Item2).ToArray());
         }
 
-        private static Plot Reliability(RunResults results, string title)
+        /// <summary>The reliability diagram of a run's last evaluation: accuracy and mean confidence per confidence bin.</summary>
+        /// <param name="results">The run.</param>
+        /// <param name="title">What the title starts with.</param>
+        /// <returns>The plot.</returns>
+        internal static Plot Reliability(RunResults results, string title)
         {
             var plot = new Plot();
             var bars = results.Reliability.Where(b => b.Count > 0).Select(b => new Bar

@@ -56,6 +56,26 @@ namespace Arbloss.Samples.Reporting
         /// <summary>Epoch (from 1) of the best test top-1.</summary>
         public int BestEpoch { get; init; }
 
+        /// <summary>Display name of every class (the dataset's names, e.g. Fashion-MNIST's "T-shirt/top"; else the index).</summary>
+        public IReadOnlyList<string> ClassNames { get; init; } = new List<string>();
+
+        /// <summary>Every epoch's log row (the numbers of the accuracy-per-epoch plots).</summary>
+        public IReadOnlyList<EpochRecord> History { get; init; } = new List<EpochRecord>();
+
+        /// <summary>Repulsion over attraction of every class, per epoch (index 0 is epoch 1): the epoch-mean repulsion norm
+        /// of the class's classifier row divided by its epoch-mean attraction norm (see the package's
+        /// <c>GradientBalanceAccumulator</c>); null where it is undefined. Above 1 the row is pushed away from its
+        /// samples' features more than it is pulled towards them. Empty when <c>gradient_balance</c> is off.</summary>
+        public IReadOnlyList<IReadOnlyList<double?>> RepulsionOverAttractionByEpoch { get; init; } = new List<IReadOnlyList<double?>>();
+
+        /// <summary>The first epoch's <see cref="RepulsionOverAttractionByEpoch"/> (empty when not collected).</summary>
+        [System.Text.Json.Serialization.JsonIgnore]
+        public IReadOnlyList<double?> FirstEpochRatio => RepulsionOverAttractionByEpoch.Count > 0 ? RepulsionOverAttractionByEpoch[0] : new List<double?>();
+
+        /// <summary>The last epoch's <see cref="RepulsionOverAttractionByEpoch"/> (empty when not collected).</summary>
+        [System.Text.Json.Serialization.JsonIgnore]
+        public IReadOnlyList<double?> LastEpochRatio => RepulsionOverAttractionByEpoch.Count > 0 ? RepulsionOverAttractionByEpoch[^1] : new List<double?>();
+
         /// <summary>Test accuracy of every class, in percent; null for a class without test images.</summary>
         public IReadOnlyList<double?> PerClassAccuracy { get; init; } = new List<double?>();
 

@@ -262,6 +262,8 @@ namespace Arbloss.Samples.Training
                 Top1 = last.Top1, Top5 = last.Top5, Many = last.Many, Medium = last.Medium, Few = last.Few, Ece = last.Ece,
                 BestTop1 = history.Count > 0 ? session.BestTop1 : last.Top1, BestEpoch = session.BestEpoch,
                 PerClassAccuracy = last.PerClassAccuracy, TrainClassCounts = session.Counts.ToArray(), TestClassCounts = last.PerClassCount,
+                ClassNames = session.Splits.ClassNames.ToArray(), History = history.ToArray(),
+                RepulsionOverAttractionByEpoch = session.BalanceHistory.Select(b => b.RepulsionOverAttraction()).ToArray(),
                 ShotGroups = new Dictionary<string, IReadOnlyList<int>>
                 {
                     ["many"] = shotGroups.ClassesIn(ShotGroup.Many), ["medium"] = shotGroups.ClassesIn(ShotGroup.Medium), ["few"] = shotGroups.ClassesIn(ShotGroup.Few),

@@ -41,10 +41,57 @@ namespace Arbloss.Samples.Tests.MainJob
                 Assert.Equal("fashion-mnist-lt", json.RootElement.GetProperty("dataset").GetString());
                 Assert.Contains(json.RootElement.GetProperty("loss").GetString(), new[] { "cross_entropy", "arb_batch", "arb_global" });
             }
-            foreach (var file in new[] { "comparison.md", "comparison.json", "comparison.png" })
+            foreach (var file in new[] { "comparison.md", "comparison.json", "comparison.png", "comparison_gradient_balance.png",
+                         "comparison_per_class.png", "comparison_epochs.png", "comparison_reliability.png" })
                 Assert.True(File.Exists(dir.Combine("runs", file)), file);
             var output = console.Output;
             foreach (var column in new[] { "top-1", "many", "medium", "few", "ECE", "time", "arb_global" }) Assert.Contains(column, output);
+        }
+
+        [Fact]
+        public void TheComparisonTellsTheGradientBalanceStoryFromTheRunsOwnNumbers()
+        {
+            using var dir = new TempDir();
+            var data = Runs.TinyFashionMnist(dir);
+            var (runner, _, _) = Runner(new MainJobOptions
+            {
+                OutputDir = dir.Combine("runs"), DataDir = data, SystemDataFolders = Array.Empty<string>(), AllowDownload = false,
+                CacheRoot = dir.Combine("cache"), Device = "cpu", WritePlots = false,
+                // 30 images per class, cut to 30 ... 3 so that the tail classes have training samples.
+                Overrides = new[] { "num_epochs=2", "batch_size=64", "imb_factor=0.1" },
+            });
+            var results = runner.Run();
+            Assert.False(runner.FellBack);
+            var tail = new[] { 7, 8, 9 };
+            var md = File.ReadAllText(dir.Combine("runs", "comparison.md"));
+            using var json = JsonDocument.Parse(File.ReadAllText(dir.Combine("runs", "comparison.json")));
+            Assert.False(json.RootElement.GetProperty("synthetic_fallback").GetBoolean());
+            var runsJson = json.RootElement.GetProperty("runs");
+            Assert.Equal(3, runsJson.GetArrayLength());
+            for (int k = 0; k < 3; k++)
+            {
+                // Independently of the report: the ratio from the run's own gradient_balance.json (epoch means).
+                var balance = JsonDocument.Parse(File.ReadAllText(dir.Combine("runs", results[k].Name, "gradient_balance.json"))).RootElement;
+                Assert.Equal(2, balance.GetArrayLength());
+                foreach (var (epochIndex, property) in new[] { (0, "tail_repulsion_over_attraction_first_epoch"), (1, "tail_repulsion_over_attraction_last_epoch") })
+                {
+                    var epoch = balance[epochIndex];
+                    double expected = tail.Average(i => epoch.GetProperty("repulsion")[i].GetDouble() / epoch.GetProperty("attraction")[i].GetDouble());
+                    Assert.Equal(expected, runsJson[k].GetProperty(property).GetDouble(), 9);
+                    Assert.Contains($"{results[k].Loss} {expected.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)}", md);
+                }
+                // Every number the plots show: per-class accuracy, training counts, the ratio of every epoch, the epochs' accuracy.
+                Assert.Equal(10, runsJson[k].GetProperty("per_class_accuracy").GetArrayLength());
+                Assert.Equal(2, runsJson[k].GetProperty("repulsion_over_attraction_by_epoch").GetArrayLength());
+                Assert.Equal(2, runsJson[k].GetProperty("history").GetArrayLength());
+                Assert.Equal(results[k].Top1, runsJson[k].GetProperty("top1").GetDouble(), 9);
+            }
+            // The per-class table names Fashion-MNIST's classes with their training counts and groups.
+            Assert.Contains("| 0 | T-shirt/top |", md);
+            Assert.Contains("| 9 | Ankle boot |", md);
+            Assert.Contains("| few |", md);
+            double gain = results[1].Top1 - results[0].Top1;
+            Assert.Contains($"arb_batch against cross_entropy: top-1 {(gain >= 0 ? "+" : "")}{gain.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)} points", md);
         }
 
         [Fact]
@@ -58,6 +105,16 @@ namespace Arbloss.Samples.Tests.MainJob
             });
             var results = runner.Run();
             Assert.True(runner.UsedSynthetic);
+            Assert.True(runner.FellBack);
+            // Unmistakable: the comparison says so in its title and its JSON.
+            using (var json = JsonDocument.Parse(File.ReadAllText(dir.Combine("runs", "comparison.json"))))
+            {
+                Assert.True(json.RootElement.GetProperty("synthetic_fallback").GetBoolean());
+                Assert.StartsWith("SYNTHETIC FALLBACK", json.RootElement.GetProperty("title").GetString());
+            }
+            Assert.StartsWith("# SYNTHETIC FALLBACK", File.ReadAllText(dir.Combine("runs", "comparison.md")));
+            Assert.Contains("SYNTHETIC FALLBACK", console.Output);
+            Assert.Equal(3, MainJobRunner.SyntheticFallbackExitCode);
             var lines = error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Single(lines);
             Assert.Contains("looked in", lines[0]);
