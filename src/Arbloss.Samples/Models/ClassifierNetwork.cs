@@ -32,18 +32,31 @@ namespace Arbloss.Samples.Models
         /// <returns>The penultimate features [B, D].</returns>
         public abstract Tensor Features(Tensor input);
 
+        /// <summary>
+        /// Whether the head computes cosine logits, <c>z_j = (f / ||f||) . (W_j / ||W_j||)</c> in [-1, 1] (bias unused),
+        /// as Cao et al.'s LDAM does (their <c>NormedLinear</c>, with the loss's scale s = 30 applied afterwards); false
+        /// (default) for the plain linear head <c>f W^T + b</c>. The samples app turns it on for <c>ldam</c> and <c>ldam_drw</c>.
+        /// </summary>
+        public bool CosineHead { get; set; }
+
         /// <summary>Computes the logits [B, C]: the head applied to <see cref="Features"/>.</summary>
         /// <param name="input">A batch shaped as the backbone expects.</param>
         /// <returns>Logits [B, C].</returns>
-        public override Tensor forward(Tensor input) => Head.call(Features(input));
+        public override Tensor forward(Tensor input) => ForwardWithFeatures(input).Logits;
 
         /// <summary>Computes features and logits in one pass.</summary>
         /// <param name="input">A batch shaped as the backbone expects.</param>
-        /// <returns>The features [B, D] and the logits [B, C].</returns>
+        /// <returns>The features [B, D] the head reads (L2-normalised under <see cref="CosineHead"/>, so that the
+        /// attraction / repulsion diagnostics see the head's real input) and the logits [B, C].</returns>
         public (Tensor Features, Tensor Logits) ForwardWithFeatures(Tensor input)
         {
             var features = Features(input);
-            return (features, Head.call(features));
+            if (!CosineHead) return (features, Head.call(features));
+            using var scope = torch.NewDisposeScope();
+            var unit = torch.nn.functional.normalize(features, p: 2, dim: 1);
+            var rows = torch.nn.functional.normalize(Head.weight!, p: 2, dim: 1);
+            var logits = torch.nn.functional.linear(unit, rows);
+            return (unit.MoveToOuterDisposeScope(), logits.MoveToOuterDisposeScope());
         }
 
         /// <summary>Number of trainable scalars.</summary>

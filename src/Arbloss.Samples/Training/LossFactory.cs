@@ -39,9 +39,9 @@ namespace Arbloss.Samples.Training
                 (counts, o, _) => new TrainingCriterion("arb_las_global", new ArbLabelAwareSmoothingLoss(counts.ToArray(), CountSource.Global, o("smooth_head"), o("smooth_tail")))),
             ["logit_adjusted"] = new("logit-adjusted cross-entropy (Menon et al.)", Options(("tau", 1.0)),
                 (counts, o, _) => new TrainingCriterion("logit_adjusted", new LogitAdjustedLoss(counts.ToArray(), o("tau")))),
-            ["ldam"] = new("LDAM, label-distribution-aware margins (Cao et al.)", Options(("max_m", 0.5), ("s", 30.0)),
+            ["ldam"] = new("LDAM, label-distribution-aware margins (Cao et al.), on a cosine head (normalised features and classifier rows) as theirs", Options(("max_m", 0.5), ("s", 30.0)),
                 (counts, o, _) => new TrainingCriterion("ldam", new LdamLoss(counts.ToArray(), o("max_m"), o("s")))),
-            ["ldam_drw"] = new("LDAM with deferred re-weighting from drw_epoch (epochs count from 0)", Options(("max_m", 0.5), ("s", 30.0), ("drw_epoch", 160), ("beta", 0.9999)),
+            ["ldam_drw"] = new("LDAM with deferred re-weighting from drw_epoch (epochs count from 0), cosine head", Options(("max_m", 0.5), ("s", 30.0), ("drw_epoch", 160), ("beta", 0.9999)),
                 (counts, o, _) =>
                 {
                     var ldam = new LdamLoss(counts.ToArray(), o("max_m"), o("s"));
@@ -57,6 +57,12 @@ namespace Arbloss.Samples.Training
             ["label_aware_smoothing"] = new("label-aware smoothing (MiSLAS; concave schedule)", Options(("smooth_head", 0.4), ("smooth_tail", 0.1)),
                 (counts, o, _) => new TrainingCriterion("label_aware_smoothing", new LabelAwareSmoothingLoss(counts.ToArray(), o("smooth_head"), o("smooth_tail")))),
         };
+
+        /// <summary>Whether a loss expects the cosine classifier head (<see cref="Models.ClassifierNetwork.CosineHead"/>):
+        /// LDAM and LDAM-DRW, whose scale s = 30 is meant for logits in [-1, 1] (Cao et al.'s setup).</summary>
+        /// <param name="loss">A loss name.</param>
+        /// <returns>True for <c>ldam</c> and <c>ldam_drw</c>.</returns>
+        public static bool WantsCosineHead(string loss) => loss is "ldam" or "ldam_drw";
 
         /// <summary>The loss names a config may use.</summary>
         public static IReadOnlyList<string> Names => Entries.Keys.ToArray();

@@ -309,7 +309,10 @@ namespace Arbloss.Samples.Training
             };
             try
             {
-                return ModelFactory.Create(config.Backbone, spec);
+                var model = ModelFactory.Create(config.Backbone, spec);
+                // LDAM's s = 30 assumes cosine logits (Cao et al.'s normalised classifier), not an unnormalised linear head.
+                model.CosineHead = LossFactory.WantsCosineHead(config.Loss);
+                return model;
             }
             catch (Exception e) when (e is FileNotFoundException or InvalidDataException && !spec.NotPretrained)
             {
