@@ -132,6 +132,78 @@ namespace Arbloss.Losses.Diagnostics
             return stack(rows).MoveToOuterDisposeScope();
         }
 
+        /// <summary>
+        /// Attraction / repulsion norms of a dense (segmentation) head: a 1x1-convolution classifier
+        /// <c>z[:, :, p] = W f[:, :, p] + b</c> over every position p, each position a sample. Positions whose target is
+        /// <paramref name="ignoreIndex"/> are left out.
+        /// </summary>
+        /// <remarks>Computed directly as <c>T[i, j] = sum_{p : y_p = j} g[p, i] f_p</c>, one matrix product per class
+        /// present: O(P C D) time for P positions and O(C^2 D) memory, never the P x P Gram matrix of
+        /// <see cref="Compute(Tensor, Tensor, Tensor)"/>, so it scales to millions of pixels. The result is the same
+        /// quantity: for [N, D] / [N, C] / [N] inputs both give the same norms.</remarks>
+        /// <param name="features">The classifier's input features [N, D, d1, ..., dk] (k &gt;= 0), floating point.</param>
+        /// <param name="logitGradient">The gradient <c>dL/dz</c> [N, C, d1, ..., dk], used as given.</param>
+        /// <param name="targets">int64 class indices [N, d1, ..., dk] in [0, C), or <paramref name="ignoreIndex"/>.</param>
+        /// <param name="ignoreIndex">Target value of positions to leave out (TorchSharp's default -100; segmentation data often use 255).</param>
+        /// <returns>A new result (the caller disposes it), as <see cref="Compute(Tensor, Tensor, Tensor)"/> gives.</returns>
+        /// <exception cref="ArgumentNullException">An argument is null.</exception>
+        /// <exception cref="ArgumentException">The shapes disagree (batch, spatial sizes), a tensor is not floating point /
+        /// int64, devices differ, no position is left after ignoring, or a target lies outside [0, C).</exception>
+        public static GradientBalanceResult ComputeDense(Tensor features, Tensor logitGradient, Tensor targets, long ignoreIndex = -100)
+        {
+            if (features is null) throw new ArgumentNullException(nameof(features));
+            if (logitGradient is null) throw new ArgumentNullException(nameof(logitGradient));
+            if (targets is null) throw new ArgumentNullException(nameof(targets));
+            if (features.dim() < 2 || !torch.is_floating_point(features))
+                throw new ArgumentException($"features must be floating point [N, D, d1, ..., dk]; got {features.dtype} {DiagnosticChecks.Shape(features)}.", nameof(features));
+            if (logitGradient.dim() != features.dim() || !torch.is_floating_point(logitGradient))
+                throw new ArgumentException($"logitGradient must be floating point [N, C, d1, ..., dk] with the features' rank {features.dim()}; got {logitGradient.dtype} {DiagnosticChecks.Shape(logitGradient)}.", nameof(logitGradient));
+            if (targets.dtype != ScalarType.Int64 || targets.dim() != features.dim() - 1)
+                throw new ArgumentException($"targets must be int64 [N, d1, ..., dk]; got {targets.dtype} {DiagnosticChecks.Shape(targets)}.", nameof(targets));
+            for (int k = 0; k < targets.dim(); k++)
+            {
+                long expected = features.size(k == 0 ? 0 : k + 1);
+                if (targets.size(k) != expected || logitGradient.size(k == 0 ? 0 : k + 1) != expected)
+                    throw new ArgumentException($"Shape mismatch: features {DiagnosticChecks.Shape(features)}, logit gradient {DiagnosticChecks.Shape(logitGradient)} and targets {DiagnosticChecks.Shape(targets)} must share the batch and spatial sizes.", nameof(targets));
+            }
+            DiagnosticChecks.SameDevice(logitGradient, features, nameof(logitGradient), "logit gradient values", "features");
+            DiagnosticChecks.SameDevice(targets, features, nameof(targets), "targets", "features");
+            long classes = logitGradient.size(1), dim = features.size(1);
+            var dtype = DiagnosticChecks.ComputeType(features, logitGradient);
+
+            using var noGrad = torch.no_grad();
+            using var scope = NewDisposeScope();
+            // Positions as rows: [P, D], [P, C], [P].
+            var f = features.detach().movedim(new long[] { 1 }, new long[] { -1 }).reshape(-1, dim).to_type(dtype);
+            var g = logitGradient.detach().movedim(new long[] { 1 }, new long[] { -1 }).reshape(-1, classes).to_type(dtype);
+            var y = targets.reshape(-1);
+            var keep = y.ne(ignoreIndex);
+            if (!keep.all().item<bool>())
+            {
+                var rows = keep.nonzero().squeeze(1);
+                f = f.index_select(0, rows);
+                g = g.index_select(0, rows);
+                y = y.index_select(0, rows);
+            }
+            if (y.size(0) == 0)
+                throw new ArgumentException($"No position is left: every target is the ignore index {ignoreIndex}.", nameof(targets));
+            DiagnosticChecks.TargetRange(y, classes, nameof(targets));
+            var contributions = zeros(new long[] { classes, classes, dim }, dtype, features.device);   // T[i, j, :]
+            var (present, _, _) = y.unique(sorted: true);
+            foreach (var j in present.data<long>().ToArray())
+            {
+                using var inner = NewDisposeScope();
+                var rows = y.eq(j).nonzero().squeeze(1);
+                contributions.select(1, j).copy_(g.index_select(0, rows).t().matmul(f.index_select(0, rows)));  // [C, D]
+            }
+            var norms = contributions.square().sum(-1).sqrt();                                                  // [C, C]
+            var total = contributions.sum(1);                                                       // [C, D]
+            var own = contributions.diagonal(0, 0, 1).t();                                          // T[i, i, :]  [C, D]
+            var repulsion = total.sub(own).square().sum(-1).sqrt();
+            var counts = y.bincount(null, classes);
+            return GradientBalanceResult.Create(norms, norms.diagonal().clone(), repulsion, total.square().sum(-1).sqrt(), counts, 1);
+        }
+
         /// <summary>The computation, with the chunk budget exposed for tests.</summary>
         internal static GradientBalanceResult Compute(Tensor features, Tensor logitGradient, Tensor targets, long chunkElements)
         {

@@ -78,6 +78,20 @@ namespace Arbloss.Losses.Diagnostics
             Add(result);
         }
 
+        /// <summary>Adds one batch of a dense (segmentation) head, every non-ignored position a sample (see
+        /// <see cref="GradientBalance.ComputeDense"/>), with the logit gradient used as given.</summary>
+        /// <param name="features">Features [N, D, d1, ..., dk].</param>
+        /// <param name="logitGradient">Logit gradient [N, C, d1, ..., dk].</param>
+        /// <param name="targets">int64 class indices [N, d1, ..., dk].</param>
+        /// <param name="ignoreIndex">Target value of positions to leave out.</param>
+        /// <exception cref="ArgumentException">As <see cref="GradientBalance.ComputeDense"/>, or the classes differ from this accumulator's.</exception>
+        /// <exception cref="ObjectDisposedException">The accumulator is disposed.</exception>
+        public void AddDense(Tensor features, Tensor logitGradient, Tensor targets, long ignoreIndex = -100)
+        {
+            using var result = GradientBalance.ComputeDense(features, logitGradient, targets, ignoreIndex);
+            Add(result);
+        }
+
         /// <summary>Adds a computed result; a result that is itself a mean over several steps counts with its <see cref="GradientBalanceResult.Steps"/>.</summary>
         /// <param name="result">A result for the same number of classes, on the device of the earlier ones. It is not disposed.</param>
         /// <exception cref="ArgumentNullException"><paramref name="result"/> is null.</exception>
