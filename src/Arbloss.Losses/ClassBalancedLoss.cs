@@ -11,9 +11,11 @@ namespace Arbloss.Losses
     /// effective number of its class, normalised to mean 1 over the non-empty classes.
     /// </summary>
     /// <remarks>
-    /// <para>Mean divides by the batch size, as Cui et al. <c>beta = 0</c> or equal counts give the unweighted base loss
-    /// (plain cross-entropy for <see cref="ClassBalancedBase.Softmax"/>); beta towards 1 approaches inverse-frequency
-    /// weighting.</para>
+    /// <para>Mean divides by the batch size by default, as Cui et al.'s code (<see cref="Losses.WeightedMean.SampleMean"/>:
+    /// <c>sum_i w_{y_i} l_i / B</c>); <see cref="Losses.WeightedMean.WeightSum"/> divides by <c>sum_i w_{y_i}</c> instead, as
+    /// TorchSharp's <c>cross_entropy(weight: w)</c> (the two differ by the batch's mean weight). <c>beta = 0</c> or equal
+    /// counts give the unweighted base loss (plain cross-entropy for <see cref="ClassBalancedBase.Softmax"/>) under both;
+    /// beta towards 1 approaches inverse-frequency weighting.</para>
     /// <para>A class with count 0 gets weight 0: samples of it contribute zero loss and zero gradient. The weights are a
     /// registered buffer.</para>
     /// </remarks>
@@ -30,18 +32,23 @@ namespace Arbloss.Losses
         /// <param name="baseLoss">Softmax cross-entropy (default) or focal loss.</param>
         /// <param name="gamma">Focusing parameter of the focal base loss, finite and &gt;= 0 (default 2); ignored for Softmax.</param>
         /// <param name="reduction">Mean (default) or Sum give a scalar; None gives one loss per sample.</param>
+        /// <param name="weightedMean">What Mean divides by: the batch size (<see cref="Losses.WeightedMean.SampleMean"/>,
+        /// default, Cui et al.) or the sum of the batch's weights (<see cref="Losses.WeightedMean.WeightSum"/>, TorchSharp's
+        /// weighted cross-entropy; 0 when that sum is 0). Ignored for Sum and None.</param>
         /// <exception cref="ArgumentNullException"><paramref name="classCounts"/> is null.</exception>
         /// <exception cref="ArgumentException">The counts are empty, negative, or all zero.</exception>
-        /// <exception cref="ArgumentOutOfRangeException"><paramref name="beta"/>, <paramref name="gamma"/> or <paramref name="baseLoss"/> is out of range.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="beta"/>, <paramref name="gamma"/>, <paramref name="baseLoss"/>
+        /// or <paramref name="weightedMean"/> is out of range.</exception>
         public ClassBalancedLoss(long[] classCounts, double beta = 0.9999, ClassBalancedBase baseLoss = ClassBalancedBase.Softmax,
-            double gamma = 2.0, nn.Reduction reduction = nn.Reduction.Mean) : base(reduction)
+            double gamma = 2.0, nn.Reduction reduction = nn.Reduction.Mean, WeightedMean weightedMean = WeightedMean.SampleMean) : base(reduction)
         {
             var host = ComparisonLossHelpers.Counts(classCounts, nameof(classCounts));
-            Functional.CheckClassBalanced(beta, baseLoss, gamma);
+            Functional.CheckClassBalanced(beta, baseLoss, gamma, weightedMean);
             _classCounts = (long[])classCounts.Clone();
             Beta = beta;
             BaseLoss = baseLoss;
             Gamma = gamma;
+            WeightedMean = weightedMean;
             class_weights = ComparisonLossHelpers.PerClassBuffer(host, counts => Functional.EffectiveNumberWeights(counts, beta));
             _weights = class_weights.data<double>().ToArray();
             RegisterComponents();
@@ -55,6 +62,10 @@ namespace Arbloss.Losses
 
         /// <summary>The focal gamma (used only with <see cref="ClassBalancedBase.Focal"/>).</summary>
         public double Gamma { get; }
+
+        /// <summary>What the Mean reduction divides by: the batch size (<see cref="Losses.WeightedMean.SampleMean"/>, Cui et al.)
+        /// or the sum of the batch's weights (<see cref="Losses.WeightedMean.WeightSum"/>, as <c>cross_entropy(weight: w)</c>).</summary>
+        public WeightedMean WeightedMean { get; }
 
         /// <summary>Number of classes C.</summary>
         public int NumClasses => _classCounts.Length;
@@ -80,7 +91,7 @@ namespace Arbloss.Losses
             if (ValidateTargets) LossChecks.Values(target, NumClasses, null, nameof(target), nameof(target));
             using var scope = NewDisposeScope();
             var x = Functional.ComputeInput(input);
-            return Functional.ClassBalancedCore(x, target, class_weights.to_type(x.dtype), BaseLoss, Gamma, reduction).MoveToOuterDisposeScope();
+            return Functional.ClassBalancedCore(x, target, class_weights.to_type(x.dtype), BaseLoss, Gamma, reduction, WeightedMean).MoveToOuterDisposeScope();
         }
 
         /// <inheritdoc />

@@ -160,8 +160,10 @@ namespace Arbloss.Losses
         /// Class-balanced loss (Cui et al., CVPR 2019): the base loss of each sample weighted by
         /// <c>w_y proportional to (1 - beta) / (1 - beta^n_y)</c>, the inverse effective number of samples, normalised as
         /// <see cref="LongTail.ClassWeights.EffectiveNumber"/> (mean 1 over the non-empty classes). Mean divides by the
-        /// batch size, as Cui et al. <c>beta = 0</c> or equal counts give the unweighted base loss (plain cross-entropy
-        /// for <see cref="ClassBalancedBase.Softmax"/>).
+        /// batch size by default (<see cref="WeightedMean.SampleMean"/>: <c>sum_i w_{y_i} l_i / B</c>, as Cui et al.'s code);
+        /// <see cref="WeightedMean.WeightSum"/> divides by <c>sum_i w_{y_i}</c> instead, as TorchSharp's
+        /// <c>cross_entropy(weight: w)</c>. <c>beta = 0</c> or equal counts give the unweighted base loss (plain
+        /// cross-entropy for <see cref="ClassBalancedBase.Softmax"/>) under both.
         /// </summary>
         /// <param name="input">Logits [B, C], float16, bfloat16, float32 or float64.</param>
         /// <param name="target">Class indices [B], int64, in [0, C), on the logits' device.</param>
@@ -171,18 +173,22 @@ namespace Arbloss.Losses
         /// <param name="baseLoss">Softmax cross-entropy (default) or focal loss.</param>
         /// <param name="gamma">Focusing parameter of the focal base loss, finite and &gt;= 0; ignored for Softmax.</param>
         /// <param name="reduction">Mean or Sum give a scalar, None gives [B]. An empty batch gives 0 (Mean, Sum) or an empty vector.</param>
+        /// <param name="weightedMean">What Mean divides by: the batch size (<see cref="WeightedMean.SampleMean"/>, default, Cui
+        /// et al.) or the sum of the batch's weights (<see cref="WeightedMean.WeightSum"/>, TorchSharp's weighted
+        /// cross-entropy; 0 when that sum is 0). Ignored for Sum and None.</param>
         /// <param name="validate">Check targets and counts (device synchronisations).</param>
         /// <returns>The loss.</returns>
         /// <exception cref="ArgumentNullException">An argument is null.</exception>
         /// <exception cref="ArgumentException">Wrong rank, dtype, device or size; a target outside [0, C); negative,
         /// NaN, infinite or all-zero counts.</exception>
-        /// <exception cref="ArgumentOutOfRangeException"><paramref name="beta"/>, <paramref name="gamma"/> or <paramref name="baseLoss"/> is out of range.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="beta"/>, <paramref name="gamma"/>, <paramref name="baseLoss"/>
+        /// or <paramref name="weightedMean"/> is out of range.</exception>
         public static Tensor class_balanced_loss(Tensor input, Tensor target, Tensor classCounts, double beta = 0.9999,
             ClassBalancedBase baseLoss = ClassBalancedBase.Softmax, double gamma = 2.0,
-            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true)
+            nn.Reduction reduction = nn.Reduction.Mean, WeightedMean weightedMean = WeightedMean.SampleMean, bool validate = true)
         {
             CheckCommon(input, target, classCounts, nameof(classCounts));
-            CheckClassBalanced(beta, baseLoss, gamma);
+            CheckClassBalanced(beta, baseLoss, gamma, weightedMean);
             if (validate)
             {
                 LossChecks.CountTensorValues(classCounts, nameof(classCounts));
@@ -191,7 +197,7 @@ namespace Arbloss.Losses
             using var scope = NewDisposeScope();
             var x = ComputeInput(input);
             var weights = EffectiveNumberWeights(classCounts.to_type(ScalarType.Float64), beta).to_type(x.dtype);
-            return ClassBalancedCore(x, target, weights, baseLoss, gamma, reduction).MoveToOuterDisposeScope();
+            return ClassBalancedCore(x, target, weights, baseLoss, gamma, reduction, weightedMean).MoveToOuterDisposeScope();
         }
 
         /// <summary>
@@ -255,12 +261,14 @@ namespace Arbloss.Losses
             LossChecks.Parameter(scale, scale > 0 && !double.IsInfinity(scale), nameof(scale), "The LDAM logit scale must be finite and > 0 (the authors use 30).");
         }
 
-        internal static void CheckClassBalanced(double beta, ClassBalancedBase baseLoss, double gamma)
+        internal static void CheckClassBalanced(double beta, ClassBalancedBase baseLoss, double gamma, WeightedMean weightedMean)
         {
             LossChecks.Parameter(beta, beta >= 0 && beta < 1, nameof(beta), "The effective-number beta must lie in [0, 1), e.g. 0.9999.");
             if (baseLoss != ClassBalancedBase.Softmax && baseLoss != ClassBalancedBase.Focal)
                 throw new ArgumentOutOfRangeException(nameof(baseLoss), baseLoss, "The base loss must be Softmax or Focal.");
             CheckGamma(gamma);
+            if (weightedMean != WeightedMean.SampleMean && weightedMean != WeightedMean.WeightSum)
+                throw new ArgumentOutOfRangeException(nameof(weightedMean), weightedMean, "The weighted mean must be SampleMean (divide by the batch size, Cui et al.) or WeightSum (divide by the sum of the weights, as cross_entropy(weight: w)).");
         }
 
         internal static void CheckSmoothing(double smoothHead, double smoothTail, SmoothingShape shape, double power)
@@ -383,13 +391,18 @@ namespace Arbloss.Losses
             return Reduce(perSample, reduction);
         }
 
-        internal static Tensor ClassBalancedCore(Tensor x, Tensor target, Tensor weights, ClassBalancedBase baseLoss, double gamma, nn.Reduction reduction)
+        internal static Tensor ClassBalancedCore(Tensor x, Tensor target, Tensor weights, ClassBalancedBase baseLoss, double gamma,
+            nn.Reduction reduction, WeightedMean weightedMean)
         {
             if (x.size(0) == 0) return EmptyBatchLoss(x, reduction);
             var perSample = baseLoss == ClassBalancedBase.Focal
                 ? FocalPerSample(x, target, gamma)
                 : nn.functional.cross_entropy(x, target, reduction: nn.Reduction.None);
-            return Reduce(perSample.mul(weights.index_select(0, target)), reduction);
+            var w = weights.index_select(0, target);
+            var weighted = perSample.mul(w);
+            if (reduction != nn.Reduction.Mean || weightedMean == WeightedMean.SampleMean) return Reduce(weighted, reduction);
+            var total = w.sum();
+            return weighted.sum().div(where(total.eq(0), ones_like(total), total));
         }
 
         internal static Tensor LabelAwareSmoothingCore(Tensor x, Tensor target, Tensor smoothing, nn.Reduction reduction)

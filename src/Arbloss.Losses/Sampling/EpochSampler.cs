@@ -13,8 +13,9 @@ namespace Arbloss.Losses.Sampling
     /// reshuffle (as with PyTorch's <c>DistributedSampler.set_epoch</c>). Enumerating twice without changing the epoch
     /// gives the same sequence. Enumerators are independent, so enumerating from several threads is safe.</para>
     /// <para>Sharding (<see cref="SetShard"/>): the epoch's sequence is extended to <c>Count * WorldSize</c> positions
-    /// (at most <c>WorldSize - 1</c> extra draws; every sampler here samples with replacement, so the extra positions are
-    /// fresh draws, not repeats) and rank r takes the contiguous positions <c>[r * Count, (r + 1) * Count)</c>: slices of
+    /// (at most <c>WorldSize - 1</c> extra positions; they continue the epoch's sequence, fresh draws for the samplers that
+    /// draw with replacement and the next items of the class cycles for <see cref="ClassAwareSampler"/>, not repeats of
+    /// its first positions) and rank r takes the contiguous positions <c>[r * Count, (r + 1) * Count)</c>: slices of
     /// equal length, disjoint, together the whole epoch. A rank jumps straight to its slice without generating the
     /// others'.</para>
     /// </remarks>
@@ -44,6 +45,25 @@ namespace Arbloss.Losses.Sampling
         /// <summary>Number of indices one enumeration yields: the epoch length, or with sharding its equal share
         /// <c>ceil(EpochLength / WorldSize)</c>.</summary>
         public long Count => (EpochLength + WorldSize - 1) / WorldSize;
+
+        /// <summary>
+        /// Number of batches that TorchSharp's <c>DataLoader</c> yields when it draws its indices from this sampler:
+        /// <c>ceil(Count / batchSize)</c>, or <c>floor(Count / batchSize)</c> when the last incomplete batch is dropped.
+        /// Use it for progress bars and schedules: the loader's own <c>Count</c> is computed from the dataset's length,
+        /// not from the sampler, so it is wrong for every sampler whose epoch is longer or shorter than the dataset
+        /// (class-aware sampling, a chosen <c>numSamples</c>, sharding).
+        /// </summary>
+        /// <param name="batchSize">The loader's batch size, at least 1.</param>
+        /// <param name="dropLast">The loader's <c>drop_last</c>: true when an incomplete last batch is dropped.</param>
+        /// <returns>The number of batches of one enumeration (this rank's share when sharded).</returns>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1; pass the batch size given to the loader.</exception>
+        public long BatchCount(int batchSize, bool dropLast = false)
+        {
+            if (batchSize < 1)
+                throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1: pass the batch size given to the DataLoader.");
+            long count = Count;
+            return dropLast ? count / batchSize : (count + batchSize - 1) / batchSize;
+        }
 
         /// <summary>Selects the epoch that the next enumeration yields; a new epoch reshuffles.</summary>
         /// <param name="epoch">The epoch number, at least 0.</param>

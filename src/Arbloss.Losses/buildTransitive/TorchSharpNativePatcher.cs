@@ -194,6 +194,62 @@ namespace Arbloss.Build
             return false;
         }
 
+        /// <summary>The file name of TorchSharp's native library, the file this step patches.</summary>
+        public const string LibraryName = "libLibTorchSharp.so";
+
+        /// <summary>
+        /// Marks the requirement weak in every <see cref="LibraryName"/> under <paramref name="folder"/> (a build or publish
+        /// output folder), reporting each file. Descends into sub-folders but not into symbolic links to folders, so nothing
+        /// outside the output folder (the NuGet cache above all) is written; a file that is a hard or symbolic link is
+        /// replaced by a patched copy (see <see cref="MarkWeak"/>), and what it pointed to stays as it was.
+        /// </summary>
+        /// <param name="folder">The folder to search; nothing happens when it does not exist.</param>
+        /// <param name="onResult">Called with each library found and what <see cref="MarkWeak"/> did to it.</param>
+        /// <param name="onError">Called with a library that could not be read or replaced, and why; the walk goes on.</param>
+        /// <exception cref="ArgumentNullException">An argument is null.</exception>
+        public static void PatchFolder(string folder, Action<string, ElfPatchResult> onResult, Action<string, Exception> onError)
+        {
+            if (folder == null) throw new ArgumentNullException(nameof(folder));
+            if (onResult == null) throw new ArgumentNullException(nameof(onResult));
+            if (onError == null) throw new ArgumentNullException(nameof(onError));
+            if (!Directory.Exists(folder)) return;
+            var pending = new Stack<string>();
+            pending.Push(folder);
+            while (pending.Count > 0)
+            {
+                string dir = pending.Pop();
+                foreach (var file in Directory.GetFiles(dir, LibraryName))
+                {
+                    try
+                    {
+                        onResult(file, MarkWeak(file));
+                    }
+                    catch (Exception e) when (e is IOException || e is InvalidDataException || e is UnauthorizedAccessException)
+                    {
+                        onError(file, e);
+                    }
+                }
+                foreach (var sub in Directory.GetDirectories(dir))
+                {
+                    if ((File.GetAttributes(sub) & FileAttributes.ReparsePoint) == 0) pending.Push(sub);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The build message for a library that was patched: which file, why, and how to turn the step off.
+        /// </summary>
+        /// <param name="file">The patched library.</param>
+        /// <param name="forced">True when the host's libstdc++ has the version and the patch was forced.</param>
+        /// <returns>One line.</returns>
+        public static string PatchedMessage(string file, bool forced) =>
+            "Arbloss.Losses: patched " + file + ": marked its " + GlibcxxVersion + " requirement weak, "
+            + (forced
+                ? "forced by ArblossPatchTorchSharpNativeForce=true (for hosts whose libstdc++ lacks " + GlibcxxVersion + ")"
+                : "because this host's libstdc++ lacks " + GlibcxxVersion + " and TorchSharp's native library would not load")
+            + "; only this output copy is changed. Turn this off with -p:ArblossPatchTorchSharpNative=false"
+            + " (<ArblossPatchTorchSharpNative>false</ArblossPatchTorchSharpNative>).";
+
         /// <summary>True when <paramref name="image"/> contains <paramref name="version"/> as a NUL-terminated string.</summary>
         public static bool ContainsVersionString(byte[] image, string version)
         {
@@ -245,7 +301,8 @@ namespace Arbloss.Build
         public override bool Execute()
         {
             if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return true;
-            if (!Force && ElfVersionNeedPatcher.HostLibStdCxxHasVersion())
+            bool hostHasVersion = ElfVersionNeedPatcher.HostLibStdCxxHasVersion();
+            if (!Force && hostHasVersion)
             {
                 Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low,
                     "Arbloss.Losses: host libstdc++ provides " + ElfVersionNeedPatcher.GlibcxxVersion + "; TorchSharp natives left as they are.");
@@ -253,24 +310,16 @@ namespace Arbloss.Build
             }
             foreach (var item in Directories)
             {
-                string dir = item.GetMetadata("FullPath");
-                if (!System.IO.Directory.Exists(dir)) continue;
-                foreach (var file in System.IO.Directory.EnumerateFiles(dir, "libLibTorchSharp.so", SearchOption.AllDirectories))
-                {
-                    try
+                ElfVersionNeedPatcher.PatchFolder(item.GetMetadata("FullPath"),
+                    (file, result) =>
                     {
-                        var result = ElfVersionNeedPatcher.MarkWeak(file);
-                        var importance = result == ElfPatchResult.Patched
-                            ? Microsoft.Build.Framework.MessageImportance.Normal
-                            : Microsoft.Build.Framework.MessageImportance.Low;
-                        Log.LogMessage(importance, "Arbloss.Losses: " + file + ": " + result + ".");
-                    }
-                    catch (Exception e) when (e is IOException || e is InvalidDataException || e is UnauthorizedAccessException)
-                    {
-                        Log.LogWarning("Arbloss.Losses: could not patch " + file + ": " + e.Message
-                            + " TorchSharp may fail to load with 'GLIBCXX_3.4.32 not found'.");
-                    }
-                }
+                        if (result == ElfPatchResult.Patched)
+                            Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High, ElfVersionNeedPatcher.PatchedMessage(file, forced: hostHasVersion));
+                        else
+                            Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low, "Arbloss.Losses: " + file + ": " + result + ".");
+                    },
+                    (file, e) => Log.LogWarning("Arbloss.Losses: could not patch " + file + ": " + e.Message
+                        + " TorchSharp may fail to load with 'GLIBCXX_3.4.32 not found'."));
             }
             return !Log.HasLoggedErrors;
         }

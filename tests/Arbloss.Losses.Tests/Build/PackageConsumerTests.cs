@@ -2,7 +2,10 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.IO.Compression;
 using System.Linq;
+using System.Text.Json;
+using System.Xml.Linq;
 using Arbloss.Build;
 using Xunit;
 using Xunit.Abstractions;
@@ -58,6 +61,20 @@ namespace Arbloss.Losses.Tests.Build
             return text;
         }
 
+        private static XDocument Nuspec(string nupkg)
+        {
+            using var zip = ZipFile.OpenRead(nupkg);
+            using var stream = zip.Entries.Single(e => e.FullName == "Arbloss.Losses.nuspec").Open();
+            return XDocument.Load(stream);
+        }
+
+        private static int Occurrences(string text, string what)
+        {
+            int count = 0;
+            for (int i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal)) count++;
+            return count;
+        }
+
         [Fact]
         public void FreshConsoleProjectLoadsTorchSharpAndComputesAnArbLoss()
         {
@@ -68,6 +85,16 @@ namespace Arbloss.Losses.Tests.Build
             Run(root, $"pack src/Arbloss.Losses/Arbloss.Losses.csproj -c Release -o \"{feed}\" -p:Version={version} -p:ContinuousIntegrationBuild=false");
             Assert.True(File.Exists(Path.Combine(feed, $"Arbloss.Losses.{version}.nupkg")));
             Assert.True(File.Exists(Path.Combine(feed, $"Arbloss.Losses.{version}.snupkg")));
+
+            // No repository address unless one is given at pack time: no <repository>, no <projectUrl>.
+            var nuspec = Nuspec(Path.Combine(feed, $"Arbloss.Losses.{version}.nupkg"));
+            Assert.DoesNotContain(nuspec.Descendants(), e => e.Name.LocalName is "repository" or "projectUrl");
+            const string address = "https://git.example.org/arbloss/Arbloss.Losses";
+            var withAddress = Path.Combine(_work, "with-address");
+            Run(root, $"pack src/Arbloss.Losses/Arbloss.Losses.csproj -c Release --no-build -o \"{withAddress}\" -p:Version={version} -p:ContinuousIntegrationBuild=false -p:ArblossRepositoryUrl={address}");
+            var given = Nuspec(Path.Combine(withAddress, $"Arbloss.Losses.{version}.nupkg"));
+            Assert.Equal(address, given.Descendants().Single(e => e.Name.LocalName == "projectUrl").Value);
+            Assert.Equal(address, given.Descendants().Single(e => e.Name.LocalName == "repository").Attribute("url")?.Value);
 
             var app = Path.Combine(_work, "app");
             Directory.CreateDirectory(app);
@@ -93,7 +120,7 @@ var logits = tensor(new float[] { 2f, 0.5f, -1f, 0f, 1f, 3f }).reshape(2, 3);
 var value = loss.call(logits, tensor(new long[] { 0, 2 }));
 Console.WriteLine(FormattableString.Invariant($""loss={value.item<float>():R}""));
 ");
-            Run(app, "build -c Release");
+            var built = Run(app, "build -c Release");
             var output = Run(app, "run -c Release --no-build");
             var line = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("loss=", StringComparison.Ordinal));
             var value = double.Parse(line["loss=".Length..], CultureInfo.InvariantCulture);
@@ -109,12 +136,32 @@ Console.WriteLine(FormattableString.Invariant($""loss={value.item<float>():R}"")
             Assert.Equal(expected, value, 5);
 
             // The output copy was patched only if this host needs it; the switch turns the step off.
-            var library = Directory.GetFiles(Path.Combine(app, "bin"), "libLibTorchSharp.so", SearchOption.AllDirectories).First();
-            var weak = ElfVersionNeedPatcher.ReadVersionNeeds(File.ReadAllBytes(library))!.Single(n => n.Name == ElfVersionNeedPatcher.GlibcxxVersion).IsWeak;
-            Assert.Equal(!ElfVersionNeedPatcher.HostLibStdCxxHasVersion(), weak);
+            bool needed = !ElfVersionNeedPatcher.HostLibStdCxxHasVersion();
+            var libraries = Directory.GetFiles(Path.Combine(app, "bin"), "libLibTorchSharp.so", SearchOption.AllDirectories);
+            Assert.NotEmpty(libraries);
+            foreach (var library in libraries)
+            {
+                var weak = ElfVersionNeedPatcher.ReadVersionNeeds(File.ReadAllBytes(library))!.Single(n => n.Name == ElfVersionNeedPatcher.GlibcxxVersion).IsWeak;
+                Assert.Equal(needed, weak);
+                // One high-importance message per patched file (shown at the default verbosity): which file, why, how to turn it off.
+                var message = ElfVersionNeedPatcher.PatchedMessage(library, forced: false);
+                Assert.Equal(needed ? 1 : 0, Occurrences(built, message));
+            }
+            Assert.Equal(needed ? libraries.Length : 0, Occurrences(built, "Arbloss.Losses: patched "));
+
+            // The NuGet cache, where this restore put TorchSharp, still holds the library as shipped.
+            using (var assets = JsonDocument.Parse(File.ReadAllText(Path.Combine(app, "obj", "project.assets.json"))))
+            {
+                var folders = assets.RootElement.GetProperty("packageFolders").EnumerateObject().Select(p => p.Name).ToArray();
+                var cached = folders.Select(f => Path.Combine(f, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so"))
+                    .FirstOrDefault(File.Exists);
+                Assert.True(cached is not null, $"TorchSharp 0.107.0's native library not found in the restore's package folders: {string.Join(", ", folders)}");
+                Assert.False(ElfVersionNeedPatcher.ReadVersionNeeds(File.ReadAllBytes(cached!))!.Single(n => n.Name == ElfVersionNeedPatcher.GlibcxxVersion).IsWeak);
+            }
 
             var offDir = Path.Combine(_work, "off");
-            Run(app, $"build -c Release --no-restore -p:ArblossPatchTorchSharpNative=false -o \"{offDir}\"");
+            var off = Run(app, $"build -c Release --no-restore -p:ArblossPatchTorchSharpNative=false -o \"{offDir}\"");
+            Assert.DoesNotContain("Arbloss.Losses: patched", off);
             var offLibrary = Directory.GetFiles(offDir, "libLibTorchSharp.so", SearchOption.AllDirectories).First();
             Assert.False(ElfVersionNeedPatcher.ReadVersionNeeds(File.ReadAllBytes(offLibrary))!.Single(n => n.Name == ElfVersionNeedPatcher.GlibcxxVersion).IsWeak);
         }

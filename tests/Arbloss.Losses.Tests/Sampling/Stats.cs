@@ -11,6 +11,7 @@ namespace Arbloss.Losses.Tests.Sampling
         /// <summary>Pearson's chi-square statistic of observed counts against probabilities (cells with p = 0 must be empty).</summary>
         public static double ChiSquare(IReadOnlyList<long> observed, IReadOnlyList<double> probabilities, out int degreesOfFreedom)
         {
+            Assert.True(observed.Count == probabilities.Count, $"{observed.Count} observed cells for {probabilities.Count} probabilities");
             long n = observed.Sum();
             double chi = 0;
             int cells = 0;
@@ -30,22 +31,38 @@ namespace Arbloss.Losses.Tests.Sampling
         }
 
         /// <summary>
-        /// Upper quantile of chi-square with <paramref name="df"/> degrees of freedom at standard-normal level
-        /// <paramref name="z"/> (Wilson-Hilferty); z = 5 is a tail probability of about 3e-7.
+        /// Quantile of chi-square with <paramref name="df"/> degrees of freedom at standard-normal level
+        /// <paramref name="z"/> (Wilson-Hilferty): z = 5 is the upper tail probability of about 3e-7, z = -5 the lower one
+        /// (0 where the approximation goes below 0).
         /// </summary>
         public static double ChiSquareQuantile(int df, double z = 5)
         {
+            if (df < 1) throw new ArgumentOutOfRangeException(nameof(df), df, "Chi-square needs at least one degree of freedom.");
             double a = 2.0 / (9.0 * df);
-            return df * Math.Pow(1 - a + z * Math.Sqrt(a), 3);
+            double root = 1 - a + z * Math.Sqrt(a);
+            return root <= 0 ? 0 : df * Math.Pow(root, 3);
         }
 
-        /// <summary>Asserts that the observed counts fit the probabilities (chi-square below the z = 5 quantile).</summary>
+        /// <summary>
+        /// Asserts that the observed counts are a plausible multinomial sample of the probabilities: chi-square with
+        /// (cells of positive probability - 1) degrees of freedom strictly between its z = -5 and z = 5 quantiles. The
+        /// check always runs: it fails, rather than passing silently, when fewer than two cells can be drawn, when the
+        /// probabilities do not sum to 1, or when a cell expects fewer than 5 draws (chi-square would not apply). The lower
+        /// bound catches draws that are too even to be random (e.g. a round-robin where independent draws are promised).
+        /// </summary>
         public static void AssertFits(IReadOnlyList<long> observed, IReadOnlyList<double> probabilities, string what)
         {
+            double total = probabilities.Sum();
+            Assert.True(Math.Abs(total - 1) < 1e-9, $"{what}: the probabilities sum to {total:R}, not 1");
+            Assert.True(probabilities.All(p => p >= 0 && double.IsFinite(p)), $"{what}: a probability is negative or not finite");
             double chi = ChiSquare(observed, probabilities, out int df);
-            if (df < 1) return;
-            double bound = ChiSquareQuantile(df);
-            Assert.True(chi < bound, $"{what}: chi-square {chi:F1} with {df} degrees of freedom exceeds {bound:F1}");
+            Assert.True(df >= 1, $"{what}: a goodness-of-fit test needs at least two cells of positive probability, got {df + 1}");
+            long n = observed.Sum();
+            double smallest = probabilities.Where(p => p > 0).Min() * n;
+            Assert.True(smallest >= 5, $"{what}: a cell expects {smallest:F2} draws; chi-square needs at least 5, draw more");
+            double upper = ChiSquareQuantile(df, 5), lower = ChiSquareQuantile(df, -5);
+            Assert.True(chi < upper, $"{what}: chi-square {chi:F1} with {df} degrees of freedom exceeds {upper:F1}");
+            Assert.True(chi > lower, $"{what}: chi-square {chi:F3} with {df} degrees of freedom is below {lower:F3}: too even to be random");
         }
 
         /// <summary>How often each class occurs among the labels of the drawn items.</summary>
