@@ -144,16 +144,23 @@ namespace Arbloss.Samples.Reporting
         {
             if (logValues.Length == 0) return;
             int lo = (int)Math.Floor(logValues.Min()), hi = (int)Math.Ceiling(logValues.Max());
-            var ticks = new List<(double, string)>();
-            for (int e = lo; e <= hi; e++)
-                foreach (var m in new[] { 1, 2, 5 })
-                {
-                    double v = m * Math.Pow(10, e);
-                    double x = Math.Log10(v);
-                    if (x >= logValues.Min() - 0.35 && x <= logValues.Max() + 0.35)
-                        ticks.Add((x, v.ToString(v < 1 ? "0.###" : "N0", System.Globalization.CultureInfo.InvariantCulture)));
-                }
-            axis.SetTicks(ticks.Select(t => t.Item1).ToArray(), ticks.Select(t => t.Item2).ToArray());
+            List<(double, string)> Ticks(int[] mantissas)
+            {
+                var ticks = new List<(double, string)>();
+                for (int e = lo; e <= hi; e++)
+                    foreach (var m in mantissas)
+                    {
+                        double v = m * Math.Pow(10, e);
+                        double x = Math.Log10(v);
+                        if (x >= logValues.Min() - 0.35 && x <= logValues.Max() + 0.35)
+                            ticks.Add((x, v.ToString(v < 1 ? "0.###" : "N0", System.Globalization.CultureInfo.InvariantCulture)));
+                    }
+                return ticks;
+            }
+            // 1-2-5 ticks; every mantissa when the values span too little of a decade for three of those.
+            var chosen = Ticks(new[] { 1, 2, 5 });
+            if (chosen.Count < 3) chosen = Ticks(new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 });
+            axis.SetTicks(chosen.Select(t => t.Item1).ToArray(), chosen.Select(t => t.Item2).ToArray());
         }
 
         /// <summary>The reliability diagram of a run's last evaluation: accuracy and mean confidence per confidence bin.</summary>

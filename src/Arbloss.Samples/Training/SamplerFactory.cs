@@ -9,7 +9,8 @@ namespace Arbloss.Samples.Training
     /// <summary>
     /// The order in which a run visits its training samples each epoch (<c>sampler:</c>). <c>instance</c> is the
     /// authors' plain shuffling: every sample once per epoch, in a random order seeded by the run seed and epoch.
-    /// The others are the package's re-balancing samplers (with replacement), seeded by the run seed and set to the epoch.
+    /// The others are the package's re-balancing samplers (class-aware: reshuffled passes through each class;
+    /// class-weighted and progressive: draws with replacement), seeded by the run seed and set to the epoch.
     /// </summary>
     public static class SamplerFactory
     {

@@ -194,7 +194,7 @@ deterministic: true
                 Dataset = new RealSubsetProvider(),
             }).Run();
             _output.WriteLine($"{watch.Elapsed.TotalSeconds:F1} s, top-1 {results.Top1:F2}, many {results.Many:F2}, medium {results.Medium:F2}, few {results.Few:F2}");
-            _output.WriteLine("per class: " + string.Join(", ", results.PerClassAccuracy.Select(a => a.ToString("F1"))));
+            _output.WriteLine("per class: " + string.Join(", ", results.PerClassAccuracy.Select(a => a?.ToString("F1") ?? "-")));
 
             Assert.True(results.Completed);
             Assert.Equal("fashion-mnist-lt", results.Dataset);
