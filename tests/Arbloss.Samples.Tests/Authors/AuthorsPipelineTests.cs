@@ -104,6 +104,43 @@ namespace Arbloss.Samples.Tests.Authors
         }
 
         [Fact]
+        public void WithoutListsInDataPathTheirHardCodedFoldersAreRead()
+        {
+            // Their iNaturalist and Places-LT loaders read the lists from ./data/iNaturelist2018/ (sic) and
+            // ./data/Places/Places-LT/ relative to the working directory, whatever data_path says.
+            using var dir = new TempDir();
+            var previous = Directory.GetCurrentDirectory();
+            try
+            {
+                Directory.SetCurrentDirectory(dir.Path);
+                foreach (var (provider, folder, list) in new[]
+                {
+                    (Arbloss.Samples.Data.ImageListProvider.INaturalist2018, "data/iNaturelist2018", "iNaturalist18"),
+                    (Arbloss.Samples.Data.ImageListProvider.PlacesLT, "data/Places/Places-LT", "Places_LT"),
+                })
+                {
+                    var images = dir.Combine("images-" + list);
+                    Directory.CreateDirectory(images);
+                    Assert.Throws<Arbloss.Samples.Data.DatasetUnavailableException>(() => provider.ListFolder(images));
+                    Directory.CreateDirectory(dir.Combine(folder));
+                    File.WriteAllText(dir.Combine(folder, provider.Spec.TrainList), "");
+                    File.WriteAllText(dir.Combine(folder, provider.Spec.TestList), "");
+                    Assert.Equal(Path.GetFullPath(dir.Combine(folder)), Path.GetFullPath(provider.ListFolder(images)));
+                    // Lists in data_path win.
+                    File.WriteAllText(Path.Combine(images, provider.Spec.TrainList), "");
+                    File.WriteAllText(Path.Combine(images, provider.Spec.TestList), "");
+                    Assert.Equal(images, provider.ListFolder(images));
+                }
+                var e = Assert.Throws<Arbloss.Samples.Data.DatasetUnavailableException>(() => Arbloss.Samples.Data.ImageListProvider.ImageNetLT.ListFolder(dir.Combine("nowhere")));
+                Assert.Contains("--set data_path=DIR", e.Message);
+            }
+            finally
+            {
+                Directory.SetCurrentDirectory(previous);
+            }
+        }
+
+        [Fact]
         public void AnOddTrailingPairIsACommandLineMistakeNamingTheToken()
         {
             var (code, _, error) = Run("train", "--cfg", AuthorsConfigs.PathOf("cifar10/cifar10_imb001.yaml"), "num_epochs", "1", "lr");
