@@ -48,12 +48,21 @@ namespace Arbloss.Samples.Models
         /// <param name="input">A batch shaped as the backbone expects.</param>
         /// <returns>The features [B, D] the head reads (L2-normalised under <see cref="CosineHead"/>, so that the
         /// attraction / repulsion diagnostics see the head's real input) and the logits [B, C].</returns>
-        public (Tensor Features, Tensor Logits) ForwardWithFeatures(Tensor input)
+        public (Tensor Features, Tensor Logits) ForwardWithFeatures(Tensor input) => ApplyHead(Features(input));
+
+        /// <summary>Whether the network predicts every position (segmentation: features [B, D, d1, ..., dk], logits
+        /// [B, C, d1, ..., dk]) rather than one class per input.</summary>
+        public virtual bool IsDense => false;
+
+        /// <summary>The head on features whose last dimension is D: the linear head, or the cosine head under
+        /// <see cref="CosineHead"/> (then the features returned are the unit vectors the head reads).</summary>
+        /// <param name="features">Features [..., D].</param>
+        /// <returns>The features the head read and the logits [..., C].</returns>
+        protected virtual (Tensor Features, Tensor Logits) ApplyHead(Tensor features)
         {
-            var features = Features(input);
             if (!CosineHead) return (features, Head.call(features));
             using var scope = torch.NewDisposeScope();
-            var unit = torch.nn.functional.normalize(features, p: 2, dim: 1);
+            var unit = torch.nn.functional.normalize(features, p: 2, dim: -1);
             var rows = torch.nn.functional.normalize(Head.weight!, p: 2, dim: 1);
             var logits = torch.nn.functional.linear(unit, rows);
             return (unit.MoveToOuterDisposeScope(), logits.MoveToOuterDisposeScope());
