@@ -94,7 +94,7 @@ namespace Arbloss.Samples.MainJob
             var results = new List<RunResults>();
             foreach (var config in configs)
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                if (cancellationToken.IsCancellationRequested) throw Interrupted(config, results, null, null, started: false);
                 var reporter = new ConsoleReporter(_console, resumeHint: ResumeHint);
                 var trainer = new Trainer(config, new TrainerOptions
                 {
@@ -168,10 +168,12 @@ namespace Arbloss.Samples.MainJob
         }
 
         /// <summary>The one line for a job stopped by Ctrl+C: what each run kept and how to continue.</summary>
-        private RunInterruptedException Interrupted(TrainingConfig stopped, IReadOnlyList<RunResults> finished, RunResults? partial, RunInterruptedException? nothingSaved)
+        private RunInterruptedException Interrupted(TrainingConfig stopped, IReadOnlyList<RunResults> finished, RunResults? partial, RunInterruptedException? nothingSaved, bool started = true)
         {
             var complete = finished.Where(r => r.Completed).Select(r => r.Name).ToArray();
             var done = complete.Length == 0 ? "" : $"; {string.Join(" and ", complete)} {(complete.Length == 1 ? "is" : "are")} complete";
+            if (!started)
+                return new RunInterruptedException($"stopped before {stopped.Name} started{done}; continue the main job with {ResumeHint}.", 0, default);
             if (partial is not null)
                 return new RunInterruptedException($"{stopped.Name} stopped after epoch {partial.Epochs} of {partial.NumEpochs} (its checkpoint is in {RunFolder(stopped)}){done}; " +
                     $"continue the main job with {ResumeHint}.", partial.Epochs, nothingSaved?.CancellationToken ?? default);

@@ -121,7 +121,17 @@ namespace Arbloss.Samples.Training
             using var session = Prepare(resumeFrom, resumed);
             bool created = ClearOldRun(resumeFrom);
             Announce(session);
-            bool interrupted = TrainEpochs(session, wall);
+            bool interrupted;
+            try
+            {
+                interrupted = TrainEpochs(session, wall);
+            }
+            catch (OperationCanceledException) when (_options.Cancellation.IsCancellationRequested)
+            {
+                // Stopped during an epoch's evaluation: that epoch was not saved; the results describe the last checkpoint.
+                if (session.LastSaved is not null) Checkpoint.LoadModel(session.LastSaved, session.Model);
+                interrupted = true;
+            }
             return Finish(session, interrupted, wall, created);
         }
 
