@@ -261,5 +261,39 @@ log_dir: '{dir.Combine("runs")}'
             Assert.Equal("{\n  \"top1\": 83.85\n}", Json.Serialize(new { top1 = 100 * 0.8385 }).ReplaceLineEndings("\n"));
             Assert.Equal(100 * 0.8385, Json.Deserialize<CheckpointState>(Json.SerializeExact(new CheckpointState { BestTop1 = 100 * 0.8385 })).BestTop1);
         }
+
+        [Fact]
+        public void AResumeThatDoesNotFitBlamesSetResumeNotTheYamlFile()
+        {
+            using var dir = new TempDir();
+            var config = TinyConfig(dir, epochs: 1);
+            var run = dir.Combine("runs", "tiny");
+            Assert.Equal(0, Train(config).Code);
+
+            var loss = Train(config, "--set", $"resume={run}", "--set", "loss=focal", "--out", dir.Combine("other"));
+            Assert.Equal(CliErrors.Failure, loss.Code);
+            Assert.Single(loss.Error.TrimEnd().Split('\n'));
+            Assert.StartsWith($"error: --set resume={run}: the checkpoint was written by a run with loss cross_entropy, not focal", loss.Error);
+            Assert.DoesNotContain("tiny.yaml", loss.Error);
+
+            var missing = dir.Combine("nowhere");
+            var none = Train(config, "--set", $"resume={missing}", "--out", dir.Combine("other"));
+            Assert.Equal(CliErrors.Failure, none.Code);
+            Assert.StartsWith($"error: --set resume={missing}: no checkpoint at '{missing}'", none.Error);
+            Assert.DoesNotContain("tiny.yaml", none.Error);
+            Assert.False(Directory.Exists(dir.Combine("other")));
+        }
+
+        [Fact]
+        public void SetLossOnAnArbConfigTrainsThatLoss()
+        {
+            using var dir = new TempDir();
+            var data = Runs.TinyFashionMnist(dir);
+            // The shipped ARB config says arbloss: true; the loss typed on the command line is the stronger key.
+            var (code, _, error) = AppRun.Run("train", "--config", "fashion-mnist-lt/arb_batch", "--set", "loss=focal", "--set", $"data_path={data}",
+                "--set", "num_epochs=1", "--set", "batch_size=64", "--out", dir.Combine("out"), "--device", "cpu", "--no-download", "--no-plots");
+            Assert.True(code == 0, error);
+            Assert.Equal("focal", Json.Deserialize<Arbloss.Samples.Reporting.RunResults>(File.ReadAllText(dir.Combine("out", "results.json"))).Loss);
+        }
     }
 }
