@@ -70,7 +70,7 @@ namespace Arbloss.Samples.Cli
             var threads = ThreadsOption();
             var noPlots = new Option<bool>("--no-plots") { Description = "Skip the PNG plots" };
             var resume = new Option<bool>("--resume") { Description = "Continue the three runs in --out, each from its own folder (a run without a checkpoint starts afresh)" };
-            var (force, deleteOld) = ForceOptions("the runs' folders");
+            var (force, deleteOld) = ForceOptions("the runs' folders already hold runs");
             foreach (var option in new Option[] { mainOut, mainData, mainSeed, synthetic, noDownload, device, sets, threads, noPlots, resume, force, deleteOld })
                 root.Options.Add(option);
             AddForceValidator(root, force, deleteOld);
@@ -106,7 +106,7 @@ namespace Arbloss.Samples.Cli
         }
 
         private static (Option<bool> Force, Option<bool> DeleteOld) ForceOptions(string where) => (
-            new Option<bool>("--force") { Description = $"Start over when {where} already hold a run: the old run's files are moved to a sibling folder NAME.old-TIME" },
+            new Option<bool>("--force") { Description = $"Start over when {where}: the old run's files are moved to a sibling folder NAME.old-TIME" },
             new Option<bool>("--delete-old") { Description = "With --force: delete the old run's files instead of moving them aside" });
 
         private static void AddForceValidator(Command command, Option<bool> force, Option<bool> deleteOld) =>
@@ -205,12 +205,12 @@ namespace Arbloss.Samples.Cli
             var config = new Option<string>("--config", "--cfg") { Description = "A YAML config: a file (the authors' config/*.yaml load as they are), or a shipped one such as cifar10-lt/imb0.01_arb_batch (see 'configs')", Required = true };
             var sets = SetOption();
             var opts = new Argument<string[]>("KEY VALUE") { Description = "Trailing key-value pairs, as the authors' train_stage1.py --cfg FILE KEY VALUE ...: each pair acts as --set KEY=VALUE", Arity = ArgumentArity.ZeroOrMore };
-            var output = new Option<string?>("--out") { Description = "Output folder (default: log_dir/name from the config)" };
+            var output = new Option<string?>("--out") { Description = "Output folder (default: the folder of the run that resume continues, else log_dir/name from the config)" };
             var device = DeviceOption();
             var threads = ThreadsOption();
             var noDownload = new Option<bool>("--no-download") { Description = "Never download data" };
             var noPlots = new Option<bool>("--no-plots") { Description = "Skip the PNG plots" };
-            var (force, deleteOld) = ForceOptions("the output folder already holds");
+            var (force, deleteOld) = ForceOptions("the output folder already holds a run");
             foreach (var option in new Option[] { config, sets, output, device, threads, noDownload, noPlots, force, deleteOld }) command.Options.Add(option);
             command.Arguments.Add(opts);
             opts.Validators.Add(result =>
