@@ -16,7 +16,7 @@ namespace Arbloss.Samples.Configuration
             var vocabulary = ConfigLoader.Vocabulary;
             var dataset = vocabulary.FindDataset(cfg.Dataset)!;
             if (dataset.FixedNumClasses is int fixedClasses && cfg.NumClasses != fixedClasses)
-                throw new ConfigException("num_classes", $"{whereOf("num_classes")}: 'num_classes': {cfg.Dataset} has {fixedClasses} classes, the config says {cfg.NumClasses}.");
+                throw new ConfigException("num_classes", $"{whereOf("num_classes")}: {cfg.Dataset} has {fixedClasses} classes, but 'num_classes' is {cfg.NumClasses}.");
             // The step schedule's default warm-up (5 epochs) runs as the authors' formula does even when num_epochs is
             // smaller (a smoke run): only an explicit warmup_epochs beyond num_epochs is a mistake worth naming.
             if (set.Contains("warmup_epochs") && cfg.WarmupEpochs > cfg.NumEpochs)

@@ -79,23 +79,9 @@ namespace Arbloss.Samples.Configuration
         /// <returns>True when the key is known.</returns>
         public static bool IsKnown(string key) => Known.Contains(key);
 
-        internal static ConfigException UnknownKey(string key, string where)
-        {
-            var close = Known.OrderBy(k => Distance(k, key)).First();
-            var hint = Distance(close, key) <= 3 ? $" Did you mean '{close}'?" : "";
-            return new ConfigException(key, $"{where}: unknown key '{key}'.{hint} Run 'configs --keys' for the list.");
-        }
+        internal static ConfigException UnknownKey(string key, string where, bool fromCommandLine = false) =>
+            new(key, $"{where}: unknown key '{key}'.{Suggestions.DidYouMean(key, Known)} Run 'configs --keys' for the list.", null, fromCommandLine);
 
-        internal static int Distance(string a, string b)
-        {
-            var d = new int[a.Length + 1, b.Length + 1];
-            for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
-            for (int j = 0; j <= b.Length; j++) d[0, j] = j;
-            for (int i = 1; i <= a.Length; i++)
-                for (int j = 1; j <= b.Length; j++)
-                    d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            return d[a.Length, b.Length];
-        }
-
+        internal static int Distance(string a, string b) => Suggestions.Distance(a, b);
     }
 }

@@ -53,40 +53,57 @@ namespace Arbloss.Samples.Configuration
         /// <param name="yaml">The YAML text: one mapping of keys to values.</param>
         /// <param name="source">Where the text came from, for messages.</param>
         /// <param name="defaultName">Run name used when the text has no <c>name</c>.</param>
-        /// <param name="overrides"><c>key=value</c> strings applied after the text.</param>
+        /// <param name="overrides"><c>key=value</c> strings applied after the text (<c>--set</c> and trailing pairs); a
+        /// mistake in one is a <see cref="ConfigException"/> with <see cref="ConfigException.FromCommandLine"/> set.</param>
         /// <returns>The validated configuration.</returns>
         /// <exception cref="ConfigException">Not YAML, not a mapping, an unknown key, or a bad value.</exception>
         public static TrainingConfig Parse(string yaml, string source, string defaultName = "run", IEnumerable<string>? overrides = null)
         {
-            var entries = new List<(string Key, YamlNode Value, string Where)>();
-            var map = ReadMapping(yaml, source);
+            var entries = new List<Entry>();
+            var map = ReadMapping(yaml, source, source);
             foreach (var (keyNode, value) in map.Children)
             {
                 if (keyNode is not YamlScalarNode { Value: { } key })
                     throw new ConfigException(null, $"{source}: line {keyNode.Start.Line}: keys must be plain words.");
-                entries.Add((key, value, $"{source}: line {keyNode.Start.Line}"));
+                entries.Add(new Entry(key, value, $"{source}: line {keyNode.Start.Line}", false));
             }
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var (key, _, where) in entries)
-                if (!seen.Add(key)) throw new ConfigException(key, $"{where}: '{key}' appears twice.");
+            foreach (var entry in entries)
+                if (!seen.Add(entry.Key)) throw new ConfigException(entry.Key, $"{entry.Where}: '{entry.Key}' appears twice.");
 
             foreach (var text in overrides ?? Array.Empty<string>())
             {
                 int eq = text.IndexOf('=');
-                if (eq <= 0) throw new ConfigException(null, $"--set '{text}': expected key=value, e.g. --set lr=0.05.");
+                if (eq <= 0) throw new ConfigException(null, $"--set {text}: expected KEY=VALUE, e.g. --set lr=0.05.", null, fromCommandLine: true);
                 var key = text[..eq].Trim();
                 var valueText = text[(eq + 1)..];
-                var where = $"--set {key}";
+                var where = $"--set {key}={valueText}";
                 if (!ConfigKeys.IsKnown(key) && !ConfigKeys.Ignored.Contains(key))
-                    throw ConfigKeys.UnknownKey(key, where);
-                var node = ReadMapping($"v: {valueText}", where).Children.Single().Value;
+                    throw ConfigKeys.UnknownKey(key, where, fromCommandLine: true);
+                var node = ReadMapping($"v: {valueText}", where, null).Children.Single().Value;
                 entries.RemoveAll(e => e.Key == key);
-                entries.Add((key, node, where));
+                entries.Add(new Entry(key, node, where, true));
             }
-            return Build(entries, source, defaultName);
+            var typed = entries.Where(e => e.FromCommandLine).Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
+            try
+            {
+                return Build(entries, source, defaultName);
+            }
+            catch (ConfigException e) when (!e.FromCommandLine && e.Key is not null && typed.Contains(e.Key))
+            {
+                // The key at fault was typed on the command line: the mistake is the command line's.
+                throw new ConfigException(e.Key, e.Message, e.InnerException, fromCommandLine: true);
+            }
         }
 
-        private static YamlMappingNode ReadMapping(string yaml, string source)
+        /// <summary>One key of a config: its value, where it came from (file and line, or the override as typed) and
+        /// whether that was the command line.</summary>
+        private readonly record struct Entry(string Key, YamlNode Value, string Where, bool FromCommandLine);
+
+        /// <param name="yaml">The text.</param>
+        /// <param name="source">Where it came from, for messages.</param>
+        /// <param name="file">The file, for messages with a line number; null for an override typed on the command line.</param>
+        private static YamlMappingNode ReadMapping(string yaml, string source, string? file)
         {
             var stream = new YamlStream();
             try
@@ -95,25 +112,30 @@ namespace Arbloss.Samples.Configuration
             }
             catch (YamlException e)
             {
-                throw new ConfigException(null, $"{source}: line {e.Start.Line}: not valid YAML: {e.Message}", e);
+                throw file is null
+                    ? new ConfigException(null, $"{source}: not a valid YAML value: {e.Message}", e, fromCommandLine: true)
+                    : new ConfigException(null, $"{source}: line {e.Start.Line}: not valid YAML: {e.Message}", e);
             }
             if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode map)
-                throw new ConfigException(null, $"{source}: expected a mapping of keys to values (key: value per line).");
+                throw file is null
+                    ? new ConfigException(null, $"{source}: expected one value.", null, fromCommandLine: true)
+                    : new ConfigException(null, $"{source}: expected a mapping of keys to values (key: value per line).");
             return map;
         }
 
-        private static TrainingConfig Build(List<(string Key, YamlNode Value, string Where)> entries, string source, string defaultName)
+        private static TrainingConfig Build(List<Entry> entries, string source, string defaultName)
         {
             var cfg = new TrainingConfig { Name = defaultName, Source = source };
             var set = new HashSet<string>(StringComparer.Ordinal);
             var ignored = new List<string>();
             string whereOf(string key) => entries.FirstOrDefault(e => e.Key == key).Where ?? source;
+            bool typed(string key) => entries.Any(e => e.Key == key && e.FromCommandLine);
 
             // dataset first: its defaults (classes, backbone) apply unless the file says otherwise.
             var datasetEntry = entries.FirstOrDefault(e => e.Key == "dataset");
             if (datasetEntry.Key is not null)
             {
-                var v = new ConfigValue(datasetEntry.Key, datasetEntry.Value, datasetEntry.Where);
+                var v = new ConfigValue(datasetEntry.Key, datasetEntry.Value, datasetEntry.Where, datasetEntry.FromCommandLine);
                 var name = Vocabulary.CanonicalDataset(v.String(allowEmpty: false));
                 if (Vocabulary.FindDataset(name) is not DatasetFacts provider)
                     throw v.Error($"unknown dataset '{name}'; known: {string.Join(", ", Vocabulary.DatasetNames)}.");
@@ -124,12 +146,12 @@ namespace Arbloss.Samples.Configuration
                 throw new ConfigException("dataset", $"{source}: the key 'dataset' is required (one of {string.Join(", ", Vocabulary.DatasetNames)}).");
             }
 
-            foreach (var (key, node, where) in entries)
+            foreach (var (key, node, where, fromCommandLine) in entries)
             {
                 if (ConfigKeys.Ignored.Contains(key)) { ignored.Add(key); continue; }
-                if (!ConfigKeys.IsKnown(key)) throw ConfigKeys.UnknownKey(key, where);
+                if (!ConfigKeys.IsKnown(key)) throw ConfigKeys.UnknownKey(key, where, fromCommandLine);
                 set.Add(key);
-                var v = new ConfigValue(key, node, where);
+                var v = new ConfigValue(key, node, where, fromCommandLine);
                 cfg = key switch
                 {
                     "dataset" => cfg,
@@ -177,13 +199,18 @@ namespace Arbloss.Samples.Configuration
                     "freeze_backbone" => cfg with { FreezeBackbone = v.Bool() },
                     "bf16" => cfg with { Bf16 = v.Bool() },
                     "accumulation_steps" => cfg with { AccumulationSteps = (int)v.Integer(1, 1 << 20) },
-                    _ => throw ConfigKeys.UnknownKey(key, where),
+                    _ => throw ConfigKeys.UnknownKey(key, where, fromCommandLine),
                 };
             }
 
             // Defaults that depend on other keys.
             if (!set.Contains("warmup_epochs")) cfg = cfg with { WarmupEpochs = cfg.Cos ? 0 : 5 };
-            cfg = LossSwitches.Resolve(cfg, set.Contains("loss"), whereOf) with { IgnoredKeys = ignored };
+            cfg = LossSwitches.Resolve(cfg, set.Contains("loss"), whereOf, typed) with
+            {
+                IgnoredKeys = ignored,
+                Origins = entries.ToDictionary(e => e.Key, e => e.Where, StringComparer.Ordinal),
+                TypedKeys = entries.Where(e => e.FromCommandLine).Select(e => e.Key).ToArray(),
+            };
 
             ConfigChecks.Validate(cfg, set, source, whereOf);
             return cfg;

@@ -6,21 +6,29 @@ using YamlDotNet.RepresentationModel;
 
 namespace Arbloss.Samples.Configuration
 {
-    /// <summary>One key's YAML value, with typed readers that fail with a message naming the key.</summary>
+    /// <summary>One key's YAML value, with typed readers that fail with a message naming the key once: after the file
+    /// and line (<c>x.yaml: line 3: 'lr': ...</c>), or as typed (<c>--set lr=abc: ...</c>).</summary>
     internal readonly struct ConfigValue
     {
         private readonly string _key;
         private readonly YamlNode _node;
         private readonly string _where;
+        private readonly bool _fromCommandLine;
 
-        public ConfigValue(string key, YamlNode node, string where)
+        /// <param name="key">The key.</param>
+        /// <param name="node">Its value.</param>
+        /// <param name="where">A file and line, or the override as typed (<c>--set key=value</c>), which names the key already.</param>
+        /// <param name="fromCommandLine">Whether <paramref name="where"/> is an override typed on the command line.</param>
+        public ConfigValue(string key, YamlNode node, string where, bool fromCommandLine = false)
         {
             _key = key;
             _node = node;
             _where = where;
+            _fromCommandLine = fromCommandLine;
         }
 
-        public ConfigException Error(string problem) => new(_key, $"{_where}: '{_key}': {problem}");
+        public ConfigException Error(string problem) =>
+            new(_key, _fromCommandLine ? $"{_where}: {problem}" : $"{_where}: '{_key}': {problem}", null, _fromCommandLine);
 
         private string Scalar(string expected)
         {

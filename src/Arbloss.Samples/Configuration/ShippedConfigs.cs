@@ -38,7 +38,19 @@ namespace Arbloss.Samples.Configuration
                 var shipped = Path.Combine(Folder, candidate);
                 if (File.Exists(shipped)) return shipped;
             }
-            throw new ConfigException(null, $"Configuration '{nameOrPath}' not found (as a file, or under {Folder}); run the 'configs' command to list the shipped ones.");
+            throw new ConfigException(null, $"--config {nameOrPath}: not found (no such file, and no shipped config of that name in {Folder}).{Suggest(nameOrPath)} Run the 'configs' command to list the shipped ones.");
+        }
+
+        /// <summary>" Did you mean ..." for a config name that is not found: the shipped configs of that file name in any
+        /// folder, else the closest shipped name.</summary>
+        private static string Suggest(string nameOrPath)
+        {
+            var names = List().Select(e => e.RelativePath[..^".yaml".Length]).ToArray();
+            var typed = nameOrPath.Replace('\\', '/');
+            if (typed.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase)) typed = typed[..^".yaml".Length];
+            var sameFile = names.Where(n => n.EndsWith("/" + typed, StringComparison.Ordinal)).ToArray();
+            if (sameFile.Length > 0) return $" Did you mean {string.Join(" or ", sameFile.Take(4).Select(n => $"'{n}'"))}?";
+            return Suggestions.DidYouMean(typed, names);
         }
 
         private static string Describe(string path)

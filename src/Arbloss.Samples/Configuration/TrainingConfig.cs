@@ -162,5 +162,28 @@ namespace Arbloss.Samples.Configuration
 
         /// <summary>Where the configuration came from (a file path, or a description), for messages.</summary>
         public string Source { get; init; } = "(built in code)";
+
+        /// <summary>Where each key given came from: <c>file: line N</c>, or the override as typed (<c>--set key=value</c>).</summary>
+        public IReadOnlyDictionary<string, string> Origins { get; init; } = new Dictionary<string, string>();
+
+        /// <summary>The keys given on the command line (<c>--set</c> or trailing <c>KEY VALUE</c> pairs).</summary>
+        public IReadOnlyCollection<string> TypedKeys { get; init; } = System.Array.Empty<string>();
+
+        /// <summary>Names a key for a message, once: as typed when it came from the command line (<c>--set resume=DIR</c>,
+        /// or an option such as the main job's <c>--resume</c>), else <c>file: line N: 'resume'</c> (or <c>file: 'resume'</c>
+        /// when the key was not given).</summary>
+        /// <param name="key">A config key.</param>
+        /// <returns>The text that starts a message about the key.</returns>
+        public string WhereOf(string key)
+        {
+            if (Origins.TryGetValue(key, out var where))
+                return where.StartsWith("--", System.StringComparison.Ordinal) ? where : $"{where}: '{key}'";
+            return $"{Source}: '{key}'";
+        }
+
+        /// <summary>Whether <paramref name="key"/> was given on the command line (<c>--set</c> or a trailing pair).</summary>
+        /// <param name="key">A config key.</param>
+        /// <returns>True when it was typed.</returns>
+        public bool IsTyped(string key) => System.Linq.Enumerable.Contains(TypedKeys, key);
     }
 }

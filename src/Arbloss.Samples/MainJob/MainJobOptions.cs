@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Arbloss.Samples.Training;
 
 namespace Arbloss.Samples.MainJob
 {
@@ -36,5 +37,13 @@ namespace Arbloss.Samples.MainJob
 
         /// <summary>Whether each run draws its plots.</summary>
         public bool WritePlots { get; init; } = true;
+
+        /// <summary><c>--resume</c>: continue each run from the checkpoint in its own folder under <see cref="OutputDir"/>
+        /// (a run without one starts afresh).</summary>
+        public bool Resume { get; init; }
+
+        /// <summary>What a run does when its folder holds a run it does not continue (<c>--force</c>, <c>--delete-old</c>);
+        /// <see cref="ExistingRunPolicy.Refuse"/> stops the job before anything trains.</summary>
+        public ExistingRunPolicy ExistingRun { get; init; } = ExistingRunPolicy.Refuse;
     }
 }

@@ -73,6 +73,7 @@ namespace Arbloss.Samples.MainJob
             var downloads = new Downloader(new ConsoleDownloadProgress(_error, !Console.IsErrorRedirected));
             var data = new DataContext(downloads, new ConsoleLogWriter(_console), _options.AllowDownload, _options.CacheRoot);
 
+            CheckDataDir();
             var benchmark = "fashion-mnist-lt";
             var configs = Configs(benchmark);
             UsedSynthetic = _options.ForceSynthetic;
@@ -97,23 +98,33 @@ namespace Arbloss.Samples.MainJob
                 configs = Configs(benchmark);
             }
 
-            _console.MarkupLine(Markup.Escape($"Main job: {benchmark}, three losses ({string.Join(", ", Losses)}), {configs[0].NumEpochs} epochs each, on {device}; output in {Path.GetFullPath(_options.OutputDir)}"));
+            configs = RunFolders(configs);
+            _console.MarkupLine(Markup.Escape($"Main job: {benchmark}, three losses ({string.Join(", ", Losses)}), {ConsoleReporter.Count(configs[0].NumEpochs, "epoch")} each, on {device}; output in {Path.GetFullPath(_options.OutputDir)}"));
             var results = new List<RunResults>();
             foreach (var config in configs)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var reporter = new ConsoleReporter(_console);
+                if (cancellationToken.IsCancellationRequested) throw Interrupted(config, results, null, null, started: false);
+                var reporter = new ConsoleReporter(_console, resumeHint: ResumeHint);
                 var trainer = new Trainer(config, new TrainerOptions
                 {
-                    OutputDir = Path.Combine(_options.OutputDir, config.Name), Device = device, Observer = reporter, Data = data,
+                    OutputDir = RunFolder(config), Device = device, Observer = reporter, Data = data,
                     WritePlots = _options.WritePlots, Cancellation = cancellationToken, Dataset = UsedSynthetic ? null : fashion,
+                    ExistingRun = _options.ExistingRun, ResumeHint = ResumeHint,
                 });
-                var result = reporter.Run(trainer.Run);
+                RunResults result;
+                try
+                {
+                    result = reporter.Run(trainer.Run);
+                }
+                catch (RunInterruptedException e)
+                {
+                    throw Interrupted(config, results, null, e);
+                }
                 results.Add(result);
-                if (!result.Completed) throw new OperationCanceledException(cancellationToken);
+                if (!result.Completed) throw Interrupted(config, results, result, null);
             }
 
-            var title = $"{results[0].Dataset}: {string.Join(" vs ", Losses)} ({configs[0].NumEpochs} epochs, seed {configs[0].Seed})";
+            var title = $"{results[0].Dataset}: {string.Join(" vs ", Losses)} ({ConsoleReporter.Count(configs[0].NumEpochs, "epoch")}, seed {configs[0].Seed})";
             if (FellBack) title = "SYNTHETIC FALLBACK, not Fashion-MNIST: " + title;
             ComparisonReport.Print(_console, title, results);
             foreach (var line in ComparisonReport.Findings(results)) _console.MarkupLine(Markup.Escape(line));
@@ -123,5 +134,66 @@ namespace Arbloss.Samples.MainJob
         }
 
         private static string CliLine(string message) => message.ReplaceLineEndings(" ").Trim();
+
+        /// <summary>How the user continues the job after Ctrl+C.</summary>
+        private const string ResumeHint = "--resume (and the same options)";
+
+        private string RunFolder(TrainingConfig config) => Path.Combine(_options.OutputDir, config.Name);
+
+        /// <summary>An explicit <c>--data</c> folder must exist: it is never passed over for another copy of the data or
+        /// for the synthetic fallback.</summary>
+        /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+        private void CheckDataDir()
+        {
+            if (string.IsNullOrWhiteSpace(_options.DataDir) || Directory.Exists(_options.DataDir)) return;
+            var what = File.Exists(_options.DataDir) ? "is a file, not a folder" : "does not exist";
+            throw new DirectoryNotFoundException($"--data {_options.DataDir}: the folder {what}; give the folder holding the four Fashion-MNIST idx .gz files, or leave --data out to use {FashionMnistProvider.DebianFolder} or the download cache.");
+        }
+
+        /// <summary>Each run's folder under <c>--out</c>: with <c>--resume</c> a run with a checkpoint there continues from
+        /// it; without, a folder holding a run stops the job before anything trains (unless <c>--force</c>).</summary>
+        /// <exception cref="RunExistsException">A run's folder holds a run, and neither --resume nor --force was given.</exception>
+        private IReadOnlyList<TrainingConfig> RunFolders(IReadOnlyList<TrainingConfig> configs)
+        {
+            var result = new List<TrainingConfig>();
+            foreach (var config in configs)
+            {
+                var paths = new RunPaths(RunFolder(config), config.ModelDir);
+                if (_options.Resume && File.Exists(paths.LastCheckpoint))
+                {
+                    result.Add(config with
+                    {
+                        Resume = paths.OutputDir,
+                        Origins = new Dictionary<string, string>(config.Origins, StringComparer.Ordinal) { ["resume"] = $"--resume ({paths.OutputDir})" },
+                    });
+                    continue;
+                }
+                var files = paths.ExistingRunFiles();
+                if (files.Count > 0 && _options.ExistingRun == ExistingRunPolicy.Refuse)
+                    throw new RunExistsException(paths.OutputDir, files, _options.Resume
+                        ? $"{paths.OutputDir} holds {string.Join(", ", files)} but no checkpoint to continue from; start that run over with --force (moves the old files aside; add --delete-old to delete them)."
+                        : $"{paths.OutputDir} already holds a run ({string.Join(", ", files)}); continue the main job with --resume, or start over with --force (moves the old runs to NAME.old-<time> beside them; add --delete-old to delete them instead).");
+                result.Add(config);
+            }
+            return result;
+        }
+
+        /// <summary>The one line for a job stopped by Ctrl+C: what each run kept and how to continue.</summary>
+        private RunInterruptedException Interrupted(TrainingConfig stopped, IReadOnlyList<RunResults> finished, RunResults? partial, RunInterruptedException? nothingSaved, bool started = true)
+        {
+            var complete = finished.Where(r => r.Completed).Select(r => r.Name).ToArray();
+            var done = complete.Length == 0 ? "" : $"; {string.Join(" and ", complete)} {(complete.Length == 1 ? "is" : "are")} complete";
+            if (!started)
+                return new RunInterruptedException($"stopped before {stopped.Name} started{done}; continue the main job with {ResumeHint}.", 0, default);
+            if (partial is not null)
+                return new RunInterruptedException($"{stopped.Name} stopped after epoch {partial.Epochs} of {partial.NumEpochs} (its checkpoint is in {RunFolder(stopped)}){done}; " +
+                    $"continue the main job with {ResumeHint}.", partial.Epochs, nothingSaved?.CancellationToken ?? default);
+            bool anySaved = complete.Length > 0 || !string.IsNullOrWhiteSpace(stopped.Resume);
+            var how = anySaved ? $"continue the main job with {ResumeHint}" : "run the same command again to start it";
+            var what = string.IsNullOrWhiteSpace(stopped.Resume)
+                ? $"{stopped.Name} was stopped before its first epoch finished, so nothing of it was saved"
+                : $"{stopped.Name} was stopped before its next epoch finished; its checkpoint in {RunFolder(stopped)} is unchanged";
+            return new RunInterruptedException($"{what}{done}; {how}.", 0, nothingSaved?.CancellationToken ?? default);
+        }
     }
 }

@@ -13,7 +13,7 @@ namespace Arbloss.Samples.Training
     /// Reads and writes checkpoints: one file holding the magic <c>ARBLCKPT</c>, the <see cref="CheckpointState"/> as
     /// JSON, the model's state (TorchSharp's <c>Module.save</c> format: parameters and buffers such as batch-norm
     /// statistics) and, optionally, the optimizer's state (SGD momentum buffers), each as a length-prefixed block.
-    /// Written atomically; a JSON copy of the state is written beside it for people to read.
+    /// Written atomically; a JSON copy of the state (numbers rounded) is written beside it for people to read.
     /// </summary>
     /// <remarks>Load the model into a CPU model before moving it to its device and creating the optimizer (moving a
     /// TorchSharp module replaces its parameter objects), then load the optimizer with <see cref="LoadOptimizer"/>.</remarks>
@@ -33,7 +33,8 @@ namespace Arbloss.Samples.Training
             ArgumentNullException.ThrowIfNull(path);
             ArgumentNullException.ThrowIfNull(model);
             ArgumentNullException.ThrowIfNull(state);
-            var json = Json.Serialize(state);
+            // Every bit inside the checkpoint (a resumed run compares against it); rounded in the copy for people.
+            var json = Json.SerializeExact(state);
             var modelBytes = Serialize(w => model.save(w));
             var optimizerBytes = optimizer is null ? null : Serialize(optimizer.save_state_dict);
             AtomicFile.Write(path, stream =>
@@ -47,7 +48,7 @@ namespace Arbloss.Samples.Training
                 if (optimizerBytes is not null) writer.Write(optimizerBytes);
                 writer.Flush();
             });
-            AtomicFile.WriteAllText(path + ".json", json);
+            AtomicFile.WriteAllText(path + ".json", Json.Serialize(state));
         }
 
         /// <summary>Reads only the metadata of a checkpoint.</summary>

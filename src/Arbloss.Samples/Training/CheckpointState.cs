@@ -33,6 +33,18 @@ namespace Arbloss.Samples.Training
         /// <summary>Epochs the run was configured for.</summary>
         public int NumEpochs { get; init; }
 
+        /// <summary>The run's <c>lr</c>; null in checkpoints written before it was recorded.</summary>
+        public double? Lr { get; init; }
+
+        /// <summary>The run's <c>cos</c>; null in older checkpoints.</summary>
+        public bool? Cos { get; init; }
+
+        /// <summary>The run's <c>warmup_epochs</c>; null in older checkpoints.</summary>
+        public int? WarmupEpochs { get; init; }
+
+        /// <summary>The run's <c>lr_steps</c>; null in older checkpoints.</summary>
+        public IReadOnlyList<int>? LrSteps { get; init; }
+
         /// <summary>Best test top-1 so far, percent.</summary>
         public double BestTop1 { get; init; }
 

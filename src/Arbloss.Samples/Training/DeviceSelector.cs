@@ -15,6 +15,7 @@ namespace Arbloss.Samples.Training
         /// machine has none, or the device index does not exist.</exception>
         public static Device Resolve(string? name)
         {
+            if (Problem(name) is string problem) throw new ArgumentException(problem, nameof(name));
             var text = (name ?? "auto").Trim().ToLowerInvariant();
             if (text is "" or "auto") return CudaAvailable() ? torch.CUDA : torch.CPU;
             if (text == "cpu") return torch.CPU;
@@ -31,6 +32,18 @@ namespace Arbloss.Samples.Training
                 return torch.device(DeviceType.CUDA, index);
             }
             throw new ArgumentException($"--device {name}: expected auto, cpu, cuda or cuda:N.", nameof(name));
+        }
+
+        /// <summary>Checks the form of a device name without asking the machine what it has.</summary>
+        /// <param name="name">The <c>--device</c> text.</param>
+        /// <returns>Why it is not one of <c>auto</c>, <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>; null when it is.</returns>
+        public static string? Problem(string? name)
+        {
+            var text = (name ?? "auto").Trim().ToLowerInvariant();
+            if (text is "" or "auto" or "cpu" or "cuda") return null;
+            if (text.StartsWith("cuda:", StringComparison.Ordinal))
+                return int.TryParse(text.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out _) ? null : $"--device {name}: expected cuda:N with a device number N, e.g. cuda:0.";
+            return $"--device {name}: expected auto, cpu, cuda or cuda:N.";
         }
 
         private static bool CudaAvailable()

@@ -53,13 +53,27 @@ namespace Arbloss.Samples.Training
         /// <returns>The splits.</returns>
         /// <exception cref="DatasetUnavailableException">The data can be neither found nor downloaded.</exception>
         /// <exception cref="InvalidDataException">A data file is malformed, or the data disagree with num_classes.</exception>
+        /// <exception cref="ConfigException">data_path names a folder that does not exist.</exception>
         public static DatasetSplits LoadData(TrainingConfig config, DataContext context, IDatasetProvider? provider = null)
         {
             ArgumentNullException.ThrowIfNull(config);
+            CheckDataPath(config);
             var splits = (provider ?? DatasetRegistry.Get(config.Dataset)).Load(config, context);
             if (splits.NumClasses != config.NumClasses)
                 throw new InvalidDataException($"{config.Dataset} has {splits.NumClasses} classes but num_classes is {config.NumClasses}.");
             return splits;
+        }
+
+        /// <summary>Fails when the config names a data_path that does not exist: an explicit folder is never passed over
+        /// for another copy of the data.</summary>
+        /// <param name="config">Supplies data_path.</param>
+        /// <exception cref="ConfigException">data_path is given but is not a folder.</exception>
+        public static void CheckDataPath(TrainingConfig config)
+        {
+            ArgumentNullException.ThrowIfNull(config);
+            if (string.IsNullOrWhiteSpace(config.DataPath) || Directory.Exists(config.DataPath)) return;
+            var what = File.Exists(config.DataPath) ? "is a file, not a folder" : "does not exist";
+            throw new ConfigException("data_path", $"{config.WhereOf("data_path")}: the folder '{config.DataPath}' {what}; give the folder holding the {config.Dataset} files (create it first if they should be downloaded into it), or leave data_path empty for the dataset's usual places.");
         }
 
         /// <summary>The many / medium / few grouping of a config: its index ranges, or training counts (&gt;100, 20..100, &lt;20).</summary>
@@ -88,35 +102,153 @@ namespace Arbloss.Samples.Training
         /// <returns>The results, also written to <c>results.json</c>.</returns>
         /// <exception cref="DatasetUnavailableException">The data can be neither found nor downloaded.</exception>
         /// <exception cref="InvalidDataException">A data file or the resume checkpoint is malformed or does not fit.</exception>
-        /// <exception cref="ConfigException">The config and the data or checkpoint disagree.</exception>
-        /// <exception cref="IOException">An output file cannot be written.</exception>
+        /// <exception cref="ConfigException">The config and the data or checkpoint disagree (e.g. num_epochs below the
+        /// epochs the checkpoint has done), or data_path does not exist.</exception>
+        /// <exception cref="RunExistsException">The output folder holds a run this one does not continue, and
+        /// <see cref="TrainerOptions.ExistingRun"/> is <see cref="ExistingRunPolicy.Refuse"/>.</exception>
+        /// <exception cref="RunInterruptedException">The run was stopped before its first epoch finished (nothing was saved).</exception>
+        /// <exception cref="IOException">An output file cannot be written, or the output folder is a file.</exception>
         public RunResults Run()
         {
             var wall = Stopwatch.StartNew();
+            var resumeFrom = ResumeCheckpoint();
+            var resumed = resumeFrom is null ? null : Checkpoint.ReadState(resumeFrom);
+            CheckOutputFolder(resumeFrom);
+            if (resumed is not null) CheckEpochs(resumed, resumeFrom!);
+            CheckDataPath(_config);
             foreach (var line in Determinism.Apply(_config.Deterministic, _options.Device)) _observer.Message(line);
-            using var session = Prepare();
+            if (resumed is not null && ScheduleChange(resumed) is string note) _observer.Message(note);
+            using var session = Prepare(resumeFrom, resumed);
+            bool created = ClearOldRun(resumeFrom);
             Announce(session);
-            bool interrupted = TrainEpochs(session, wall);
-            return Finish(session, interrupted, wall);
+            bool interrupted;
+            try
+            {
+                interrupted = TrainEpochs(session, wall);
+            }
+            catch (OperationCanceledException) when (_options.Cancellation.IsCancellationRequested)
+            {
+                // Stopped during an epoch's evaluation: that epoch was not saved; the results describe the last checkpoint.
+                if (session.LastSaved is not null) Checkpoint.LoadModel(session.LastSaved, session.Model);
+                interrupted = true;
+            }
+            return Finish(session, interrupted, wall, created);
+        }
+
+        /// <summary>The checkpoint of <c>resume</c>, or null for a fresh run.</summary>
+        private string? ResumeCheckpoint()
+        {
+            var cfg = _config;
+            if (string.IsNullOrWhiteSpace(cfg.Resume)) return null;
+            var path = RunPaths.ResolveResume(cfg.Resume, cfg.ModelDir);
+            if (File.Exists(path)) return path;
+            var looked = Directory.Exists(cfg.Resume) ? $" (looked for {string.Join(", ", RunPaths.Candidates(cfg.Resume, cfg.ModelDir))})" : "";
+            throw new ConfigException("resume", $"{cfg.WhereOf("resume")}: no checkpoint at '{cfg.Resume}'{looked}; give a .ckpt file or a run folder with checkpoints/last.ckpt.");
+        }
+
+        /// <summary>How the user continues the run in <paramref name="folder"/>.</summary>
+        private string ContinueHint(string folder) => _options.ResumeHint ?? $"--set resume={folder}";
+
+        /// <summary>Fails when the output folder is a file, or holds a run this one does not continue and the policy is
+        /// to refuse.</summary>
+        private void CheckOutputFolder(string? resumeFrom)
+        {
+            var named = string.IsNullOrWhiteSpace(_options.OutputDir) ? $"the run's folder {Paths.OutputDir} (log_dir/name)" : $"--out {_options.OutputDir}";
+            for (var path = Paths.OutputDir; !string.IsNullOrEmpty(path); path = Path.GetDirectoryName(path))
+            {
+                if (File.Exists(path))
+                    throw new IOException(path == Paths.OutputDir
+                        ? $"{named}: is a file, not a folder; give a folder for the run's output (it is created when missing)."
+                        : $"{named}: '{path}' is a file, so the folder cannot be made there; give a folder for the run's output.");
+                if (Directory.Exists(path)) break;
+            }
+            if (resumeFrom is not null && Paths.Owns(resumeFrom)) return; // continuing in place
+            var files = Paths.ExistingRunFiles();
+            if (files.Count == 0 || _options.ExistingRun != ExistingRunPolicy.Refuse) return;
+            throw new RunExistsException(Paths.OutputDir, files,
+                $"{Paths.OutputDir} already holds a run ({string.Join(", ", files)}); continue it with {ContinueHint(Paths.OutputDir)}, " +
+                $"or start over with --force (moves the old run to {Path.GetFileName(Paths.OutputDir)}.old-<time> beside it; add --delete-old to delete it instead).");
+        }
+
+        /// <summary>Moves aside or deletes the old run of the output folder (per the policy), just before the first write.</summary>
+        /// <returns>Whether the output folder is new (so that an interrupted first epoch leaves nothing behind).</returns>
+        private bool ClearOldRun(string? resumeFrom)
+        {
+            bool created = !Directory.Exists(Paths.OutputDir);
+            if (created || (resumeFrom is not null && Paths.Owns(resumeFrom)) || !Paths.HoldsRun) return created;
+            if (_options.ExistingRun == ExistingRunPolicy.Delete)
+            {
+                Paths.DeleteRun();
+                _observer.Message($"Deleted the previous run in {Paths.OutputDir} (--delete-old).");
+            }
+            else if (_options.ExistingRun == ExistingRunPolicy.MoveAside)
+            {
+                var aside = Paths.MoveAside(DateTime.Now);
+                _observer.Message($"Moved the previous run in {Paths.OutputDir} to {aside} (--force).");
+            }
+            return false;
+        }
+
+        /// <summary>Fails when the checkpoint has done more epochs than num_epochs asks for.</summary>
+        private void CheckEpochs(CheckpointState resumed, string resumeFrom)
+        {
+            var cfg = _config;
+            if (resumed.EpochsCompleted <= cfg.NumEpochs) return;
+            var suggestion = Math.Max(resumed.EpochsCompleted, resumed.NumEpochs);
+            throw new ConfigException("num_epochs", $"{cfg.WhereOf("num_epochs")}: num_epochs is {cfg.NumEpochs} but the checkpoint {resumeFrom} has " +
+                $"{ConsoleReporter.Count(resumed.EpochsCompleted, "epoch")} done; resume with num_epochs {resumed.EpochsCompleted} or more (e.g. --set num_epochs={suggestion}).");
+        }
+
+        /// <summary>One line when the learning rate of a remaining epoch differs from what the checkpoint's run would have
+        /// used (a schedule key changed: num_epochs under cosine, lr, cos, warmup_epochs, lr_steps); null when it does not.</summary>
+        private string? ScheduleChange(CheckpointState resumed)
+        {
+            var cfg = _config;
+            if (resumed.NumEpochs <= 0) return null;
+            var old = cfg with
+            {
+                NumEpochs = resumed.NumEpochs, Lr = resumed.Lr ?? cfg.Lr, Cos = resumed.Cos ?? cfg.Cos,
+                WarmupEpochs = resumed.WarmupEpochs ?? cfg.WarmupEpochs, LrSteps = resumed.LrSteps ?? cfg.LrSteps,
+            };
+            static string Steps(IReadOnlyList<int> steps) => "[" + string.Join(",", steps) + "]";
+            var changed = new List<(string Key, string Was, string Now)>();
+            void Compare(string key, string was, string now) { if (was != now) changed.Add((key, was, now)); }
+            Compare("num_epochs", old.NumEpochs.ToString(CultureInfo.InvariantCulture), cfg.NumEpochs.ToString(CultureInfo.InvariantCulture));
+            Compare("lr", old.Lr.ToString("R", CultureInfo.InvariantCulture), cfg.Lr.ToString("R", CultureInfo.InvariantCulture));
+            Compare("cos", old.Cos ? "true" : "false", cfg.Cos ? "true" : "false");
+            Compare("warmup_epochs", old.WarmupEpochs.ToString(CultureInfo.InvariantCulture), cfg.WarmupEpochs.ToString(CultureInfo.InvariantCulture));
+            Compare("lr_steps", Steps(old.LrSteps), Steps(cfg.LrSteps));
+            if (changed.Count == 0) return null;
+            var keys = string.Join(", ", changed.Select(c => $"{c.Key} {c.Was} -> {c.Now}"));
+            for (int e = resumed.EpochsCompleted; e < Math.Min(old.NumEpochs, cfg.NumEpochs); e++)
+            {
+                double was = LearningRateSchedule.At(old, e), now = LearningRateSchedule.At(cfg, e);
+                if (Math.Abs(was - now) <= 1e-12 * Math.Max(Math.Abs(was), Math.Abs(now))) continue;
+                return $"note: the learning-rate schedule differs from the checkpoint's run ({keys}): " +
+                    $"epoch {e + 1} runs at lr {now.ToString("G4", CultureInfo.InvariantCulture)} instead of {was.ToString("G4", CultureInfo.InvariantCulture)}, and the later epochs follow the new schedule; " +
+                    $"to keep the checkpoint's schedule, resume with {string.Join(" ", changed.Select(c => $"--set {c.Key}={c.Was}"))}.";
+            }
+            // A finished cosine run extended: its curve is stretched over the new length.
+            if (cfg.Cos && old.NumEpochs != cfg.NumEpochs && resumed.EpochsCompleted < cfg.NumEpochs)
+                return $"note: the learning-rate schedule differs from the checkpoint's run ({keys}): the cosine curve now spans {ConsoleReporter.Count(cfg.NumEpochs, "epoch")}, " +
+                    $"so epoch {resumed.EpochsCompleted + 1} runs at lr {LearningRateSchedule.At(cfg, resumed.EpochsCompleted).ToString("G4", CultureInfo.InvariantCulture)}.";
+            return null;
         }
 
         /// <summary>Loads the data, builds the network, the loss and the optimiser, and restores a resumed run's progress.</summary>
-        private RunSession Prepare()
+        private RunSession Prepare(string? resumeFrom, CheckpointState? resumedState)
         {
             var cfg = _config;
             var splits = LoadData(cfg, _options.Data, _options.Dataset);
             var shotGroups = ShotGroupsFor(cfg, splits.TrainClassCounts);
             torch.manual_seed(cfg.Seed);
-            var resumeFrom = string.IsNullOrWhiteSpace(cfg.Resume) ? null : RunPaths.ResolveResume(cfg.Resume);
-            if (resumeFrom is not null && !File.Exists(resumeFrom))
-                throw new ConfigException("resume", $"{cfg.Source}: 'resume': no checkpoint at '{cfg.Resume}' (give a .ckpt file or a run folder with checkpoints/last.ckpt).");
+            if (resumedState is not null) CheckResumable(resumedState, splits);
             var model = CreateModel(cfg, splits.Train.SampleShape, loadPretrained: resumeFrom is null);
             TrainingCriterion? criterion = null;
             RunSession? session = null;
             try
             {
                 var resumed = resumeFrom is null ? null : Checkpoint.LoadModel(resumeFrom, model);
-                if (resumed is not null) CheckResumable(resumed, splits);
                 model.to(_options.Device);
                 criterion = LossFactory.Create(cfg, splits.TrainClassCounts);
                 criterion.To(_options.Device);
@@ -153,10 +285,13 @@ namespace Arbloss.Samples.Training
             session.TrainImages = resumed.TrainImages;
             session.TrainSeconds = resumed.TrainSeconds;
             session.PreviousSeconds = resumed.Seconds;
-            if (session.Balance is not null && File.Exists(Paths.GradientBalance))
-                session.BalanceHistory.AddRange(Json.Deserialize<List<GradientBalanceEpoch>>(File.ReadAllText(Paths.GradientBalance)).Where(e => e.Epoch <= session.FirstEpoch));
-            if (session.FirstEpoch < _config.NumEpochs)
-                _observer.Message($"Resuming {resumed.Name} after epoch {session.FirstEpoch} from {resumeFrom}");
+            var balanceFile = Paths.Owns(resumeFrom) ? Paths.GradientBalance
+                : Path.Combine(RunPaths.RunFolderOf(resumeFrom, _config.ModelDir) ?? Paths.OutputDir, Path.GetFileName(Paths.GradientBalance));
+            if (session.Balance is not null && File.Exists(balanceFile))
+                session.BalanceHistory.AddRange(Json.Deserialize<List<GradientBalanceEpoch>>(File.ReadAllText(balanceFile)).Where(e => e.Epoch <= session.FirstEpoch));
+            _observer.Message(session.FirstEpoch < _config.NumEpochs
+                ? $"Resuming {resumed.Name} after epoch {session.FirstEpoch} from {resumeFrom}"
+                : $"{resumed.Name} has all {ConsoleReporter.Count(_config.NumEpochs, "epoch")} done ({resumeFrom}); nothing to train, the results are written again.");
         }
 
         private void Announce(RunSession session)
@@ -233,7 +368,8 @@ namespace Arbloss.Samples.Training
             var state = new CheckpointState
             {
                 Name = cfg.Name, Dataset = session.Splits.Id, Loss = cfg.Loss, Backbone = cfg.Backbone, NumClasses = cfg.NumClasses, Seed = cfg.Seed,
-                EpochsCompleted = epoch + 1, NumEpochs = cfg.NumEpochs, BestTop1 = session.BestTop1, BestEpoch = session.BestEpoch,
+                EpochsCompleted = epoch + 1, NumEpochs = cfg.NumEpochs, Lr = cfg.Lr, Cos = cfg.Cos, WarmupEpochs = cfg.WarmupEpochs, LrSteps = cfg.LrSteps.ToArray(),
+                BestTop1 = session.BestTop1, BestEpoch = session.BestEpoch,
                 TrainImages = session.TrainImages, TrainSeconds = session.TrainSeconds, Seconds = session.PreviousSeconds + wall.Elapsed.TotalSeconds,
                 History = session.History.ToArray(), SavedUtc = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             };
@@ -243,15 +379,24 @@ namespace Arbloss.Samples.Training
         }
 
         /// <summary>Writes <c>results.json</c> and the plots of the run as it stands.</summary>
-        private RunResults Finish(RunSession session, bool interrupted, Stopwatch wall)
+        /// <param name="session">The run.</param>
+        /// <param name="interrupted">Whether it was stopped before its last epoch.</param>
+        /// <param name="wall">Time since the run started.</param>
+        /// <param name="created">Whether this run made the output folder (removed again when it stays empty).</param>
+        private RunResults Finish(RunSession session, bool interrupted, Stopwatch wall, bool created)
         {
             var cfg = _config;
             var last = session.Last;
             if (last is null)
             {
                 // Nothing trained in this session (resumed a finished run, or stopped at once): evaluate the current weights.
-                if (session.History.Count == 0 && interrupted) throw new OperationCanceledException("The run was stopped before its first epoch finished; nothing was written.", _options.Cancellation);
+                if (session.History.Count == 0 && interrupted)
+                {
+                    if (created && Directory.Exists(Paths.OutputDir) && !Directory.EnumerateFileSystemEntries(Paths.OutputDir).Any()) Directory.Delete(Paths.OutputDir);
+                    throw new RunInterruptedException($"{cfg.Name} was stopped before its first epoch finished; nothing was saved (run the same command again to start it).", 0, _options.Cancellation);
+                }
                 last = Evaluator.Evaluate(session.Model, session.Splits.Test, _options.Device, session.ShotGroups, EvalBatchSize(cfg), cfg.Workers);
+                KeepResumedFiles(session);
             }
             var history = session.History;
             var shotGroups = session.ShotGroups;
@@ -277,6 +422,20 @@ namespace Arbloss.Samples.Training
                 RunPlots.Write(Paths.PlotDir, results, history, session.BalanceHistory.LastOrDefault(), session.Splits.ClassNames);
             _observer.RunCompleted(results);
             return results;
+        }
+
+        /// <summary>A resumed run that trained nothing into another folder: that folder gets the checkpoint and the log too,
+        /// so it is a whole run (which <c>evaluate</c> and a later resume can use).</summary>
+        private void KeepResumedFiles(RunSession session)
+        {
+            if (session.ResumedFrom is not { } from || Paths.Owns(from)) return;
+            foreach (var (source, target) in new[] { (from, Paths.LastCheckpoint), (Path.Combine(Path.GetDirectoryName(from)!, "best.ckpt"), Paths.BestCheckpoint) })
+            {
+                if (!File.Exists(source) || File.Exists(target)) continue;
+                AtomicFile.Copy(source, target);
+                if (File.Exists(source + ".json")) AtomicFile.Copy(source + ".json", target + ".json");
+            }
+            if (!File.Exists(Paths.Log)) CsvLog.Write(Paths.Log, session.History);
         }
 
         /// <summary>Samples per forward/backward pass: <c>batch_size / accumulation_steps</c>.</summary>
@@ -324,7 +483,7 @@ namespace Arbloss.Samples.Training
         {
             void Require(bool ok, string key, string what)
             {
-                if (!ok) throw new ConfigException(key, $"{_config.Source}: 'resume': the checkpoint was written by a run with {what}; resume with the same settings.");
+                if (!ok) throw new ConfigException(key, $"{_config.WhereOf("resume")}: the checkpoint was written by a run with {what}; resume with the same settings.");
             }
             Require(state.Backbone == _config.Backbone, "backbone", $"backbone {state.Backbone}, not {_config.Backbone}");
             Require(state.NumClasses == _config.NumClasses, "num_classes", $"{state.NumClasses} classes, not {_config.NumClasses}");

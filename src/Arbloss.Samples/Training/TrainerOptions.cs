@@ -26,6 +26,14 @@ namespace Arbloss.Samples.Training
         /// <summary>Whether to draw the PNG plots at the end of the run.</summary>
         public bool WritePlots { get; init; } = true;
 
+        /// <summary>What to do when the output folder holds a run this one does not continue: refuse (default), move it
+        /// aside or delete it.</summary>
+        public ExistingRunPolicy ExistingRun { get; init; } = ExistingRunPolicy.Refuse;
+
+        /// <summary>How the user continues this run, for messages (e.g. the main job's <c>--resume</c>); null for
+        /// <c>--set resume=OUTPUT_DIR</c>.</summary>
+        public string? ResumeHint { get; init; }
+
         /// <summary>Stops the run: an epoch in progress is abandoned, the last finished epoch's checkpoint stays, and
         /// results are written for the epochs done.</summary>
         public CancellationToken Cancellation { get; init; }

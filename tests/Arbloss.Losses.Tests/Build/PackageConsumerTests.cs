@@ -13,8 +13,9 @@ using Xunit.Abstractions;
 namespace Arbloss.Losses.Tests.Build
 {
     /// <summary>
-    /// Packs Arbloss.Losses, adds it from a local folder source to a fresh console project that also references
-    /// TorchSharp-cpu, builds and runs it: the packaged buildTransitive step alone must make TorchSharp load.
+    /// The README's two ways to use the package from this repository, each in a fresh console project with TorchSharp-cpu,
+    /// built and run: packed into a local folder and added with <c>dotnet add package</c> (the packaged buildTransitive
+    /// step alone must make TorchSharp load), and referenced as a project with the one <c>Import</c> line.
     /// </summary>
     [Trait("Category", "Packaging")]
     public class PackageConsumerTests : IDisposable
@@ -61,6 +62,63 @@ namespace Arbloss.Losses.Tests.Build
             return text;
         }
 
+        /// <summary>The README's console program: one ARB-Loss value, printed.</summary>
+        private const string Program = @"using Arbloss.Losses;
+using static TorchSharp.torch;
+using var loss = new ArbLoss(new long[] { 100, 10, 1 });
+var logits = tensor(new float[] { 2f, 0.5f, -1f, 0f, 1f, 3f }).reshape(2, 3);
+var value = loss.call(logits, tensor(new long[] { 0, 2 }));
+Console.WriteLine(FormattableString.Invariant($""loss={value.item<float>():R}""));
+";
+
+        /// <summary><c>dotnet new console</c> in a fresh folder, with the program above.</summary>
+        private string NewConsoleApp(string name)
+        {
+            Run(_work, $"new console -o {name} --framework net10.0");
+            var app = Path.Combine(_work, name);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), Program);
+            return app;
+        }
+
+        /// <summary>Builds and runs the app: TorchSharp loads and the loss is right; the output copy of the native library
+        /// was patched exactly when this host needs it.</summary>
+        private void BuildRunAndCheck(string app)
+        {
+            var built = Run(app, "build -c Release");
+            var output = Run(app, "run -c Release --no-build");
+            var line = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("loss=", StringComparison.Ordinal));
+            var value = double.Parse(line["loss=".Length..], CultureInfo.InvariantCulture);
+            // Independent value: mean over samples of logsumexp(z + log n) - (z_y + log n_y).
+            double Expected(double[] z, int y)
+            {
+                var n = new[] { 100.0, 10.0, 1.0 };
+                var shifted = z.Select((v, j) => v + Math.Log(n[j])).ToArray();
+                var max = shifted.Max();
+                return max + Math.Log(shifted.Sum(s => Math.Exp(s - max))) - shifted[y];
+            }
+            var expected = (Expected(new[] { 2.0, 0.5, -1.0 }, 0) + Expected(new[] { 0.0, 1.0, 3.0 }, 2)) / 2;
+            Assert.Equal(expected, value, 5);
+            // The output copies were patched only if this host needs it, each with one high-importance message (shown at
+            // the default verbosity): which file, why, how to turn it off.
+            bool needed = !ElfVersionNeedPatcher.HostLibStdCxxHasVersion();
+            var libraries = Directory.GetFiles(Path.Combine(app, "bin"), "libLibTorchSharp.so", SearchOption.AllDirectories);
+            Assert.NotEmpty(libraries);
+            foreach (var library in libraries)
+            {
+                Assert.Equal(needed, IsWeak(library));
+                Assert.Equal(needed ? 1 : 0, Occurrences(built, ElfVersionNeedPatcher.PatchedMessage(library, forced: false)));
+            }
+            Assert.Equal(needed ? libraries.Length : 0, Occurrences(built, "Arbloss.Losses: patched "));
+
+            // The NuGet cache, where this restore put TorchSharp, still holds the library as shipped.
+            using var assets = JsonDocument.Parse(File.ReadAllText(Path.Combine(app, "obj", "project.assets.json")));
+            var folders = assets.RootElement.GetProperty("packageFolders").EnumerateObject().Select(p => p.Name).ToArray();
+            var cached = folders.Select(f => Path.Combine(f, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so"))
+                .FirstOrDefault(File.Exists);
+            Assert.True(cached is not null, $"TorchSharp 0.107.0's native library not found in the restore's package folders: {string.Join(", ", folders)}");
+            Assert.False(IsWeak(cached!));
+        }
+
         private static XDocument Nuspec(string nupkg)
         {
             using var zip = ZipFile.OpenRead(nupkg);
@@ -75,11 +133,15 @@ namespace Arbloss.Losses.Tests.Build
             return count;
         }
 
+        private static bool IsWeak(string library) =>
+            ElfVersionNeedPatcher.ReadVersionNeeds(File.ReadAllBytes(library))!.Single(n => n.Name == ElfVersionNeedPatcher.GlibcxxVersion).IsWeak;
+
         [Fact]
-        public void FreshConsoleProjectLoadsTorchSharpAndComputesAnArbLoss()
+        public void PackedIntoALocalFolderAndAddedWithDotnetAddPackageItLoadsTorchSharp()
         {
+            // The README's steps: pack into a folder, point a nuget.config beside the app at it (a relative path), add the package.
             var root = RepositoryRoot();
-            var feed = Path.Combine(_work, "feed");
+            var feed = Path.Combine(_work, "arbloss-feed");
             // A version of its own, so a stale copy in the global packages folder is never picked up.
             var version = "0.0.0-consumer." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
             Run(root, $"pack src/Arbloss.Losses/Arbloss.Losses.csproj -c Release -o \"{feed}\" -p:Version={version} -p:ContinuousIntegrationBuild=false");
@@ -96,74 +158,34 @@ namespace Arbloss.Losses.Tests.Build
             Assert.Equal(address, given.Descendants().Single(e => e.Name.LocalName == "projectUrl").Value);
             Assert.Equal(address, given.Descendants().Single(e => e.Name.LocalName == "repository").Attribute("url")?.Value);
 
-            var app = Path.Combine(_work, "app");
-            Directory.CreateDirectory(app);
+            var app = NewConsoleApp("app");
             File.WriteAllText(Path.Combine(app, "nuget.config"),
-                $"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration>\n  <packageSources>\n    <add key=\"arbloss-local\" value=\"{feed}\" />\n  </packageSources>\n</configuration>\n");
-            File.WriteAllText(Path.Combine(app, "app.csproj"), $@"<Project Sdk=""Microsoft.NET.Sdk"">
-  <PropertyGroup>
-    <OutputType>Exe</OutputType>
-    <TargetFramework>net10.0</TargetFramework>
-    <Nullable>enable</Nullable>
-    <ImplicitUsings>enable</ImplicitUsings>
-  </PropertyGroup>
-  <ItemGroup>
-    <PackageReference Include=""Arbloss.Losses"" Version=""{version}"" />
-    <PackageReference Include=""TorchSharp-cpu"" Version=""0.107.0"" />
-  </ItemGroup>
-</Project>
-");
-            File.WriteAllText(Path.Combine(app, "Program.cs"), @"using Arbloss.Losses;
-using static TorchSharp.torch;
-using var loss = new ArbLoss(new long[] { 100, 10, 1 });
-var logits = tensor(new float[] { 2f, 0.5f, -1f, 0f, 1f, 3f }).reshape(2, 3);
-var value = loss.call(logits, tensor(new long[] { 0, 2 }));
-Console.WriteLine(FormattableString.Invariant($""loss={value.item<float>():R}""));
-");
-            var built = Run(app, "build -c Release");
-            var output = Run(app, "run -c Release --no-build");
-            var line = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("loss=", StringComparison.Ordinal));
-            var value = double.Parse(line["loss=".Length..], CultureInfo.InvariantCulture);
-            // Independent value: mean over samples of logsumexp(z + log n) - (z_y + log n_y).
-            double Expected(double[] z, int y)
-            {
-                var n = new[] { 100.0, 10.0, 1.0 };
-                var shifted = z.Select((v, j) => v + Math.Log(n[j])).ToArray();
-                var max = shifted.Max();
-                return max + Math.Log(shifted.Sum(s => Math.Exp(s - max))) - shifted[y];
-            }
-            var expected = (Expected(new[] { 2.0, 0.5, -1.0 }, 0) + Expected(new[] { 0.0, 1.0, 3.0 }, 2)) / 2;
-            Assert.Equal(expected, value, 5);
+                "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration>\n  <packageSources>\n    <add key=\"arbloss-local\" value=\"../arbloss-feed\" />\n  </packageSources>\n</configuration>\n");
+            Run(app, $"add package Arbloss.Losses --version {version}");
+            Run(app, "add package TorchSharp-cpu --version 0.107.0");
+            BuildRunAndCheck(app);
 
-            // The output copy was patched only if this host needs it; the switch turns the step off.
-            bool needed = !ElfVersionNeedPatcher.HostLibStdCxxHasVersion();
-            var libraries = Directory.GetFiles(Path.Combine(app, "bin"), "libLibTorchSharp.so", SearchOption.AllDirectories);
-            Assert.NotEmpty(libraries);
-            foreach (var library in libraries)
-            {
-                var weak = ElfVersionNeedPatcher.ReadVersionNeeds(File.ReadAllBytes(library))!.Single(n => n.Name == ElfVersionNeedPatcher.GlibcxxVersion).IsWeak;
-                Assert.Equal(needed, weak);
-                // One high-importance message per patched file (shown at the default verbosity): which file, why, how to turn it off.
-                var message = ElfVersionNeedPatcher.PatchedMessage(library, forced: false);
-                Assert.Equal(needed ? 1 : 0, Occurrences(built, message));
-            }
-            Assert.Equal(needed ? libraries.Length : 0, Occurrences(built, "Arbloss.Losses: patched "));
-
-            // The NuGet cache, where this restore put TorchSharp, still holds the library as shipped.
-            using (var assets = JsonDocument.Parse(File.ReadAllText(Path.Combine(app, "obj", "project.assets.json"))))
-            {
-                var folders = assets.RootElement.GetProperty("packageFolders").EnumerateObject().Select(p => p.Name).ToArray();
-                var cached = folders.Select(f => Path.Combine(f, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so"))
-                    .FirstOrDefault(File.Exists);
-                Assert.True(cached is not null, $"TorchSharp 0.107.0's native library not found in the restore's package folders: {string.Join(", ", folders)}");
-                Assert.False(ElfVersionNeedPatcher.ReadVersionNeeds(File.ReadAllBytes(cached!))!.Single(n => n.Name == ElfVersionNeedPatcher.GlibcxxVersion).IsWeak);
-            }
-
+            // The switch turns the step off.
             var offDir = Path.Combine(_work, "off");
             var off = Run(app, $"build -c Release --no-restore -p:ArblossPatchTorchSharpNative=false -o \"{offDir}\"");
             Assert.DoesNotContain("Arbloss.Losses: patched", off);
-            var offLibrary = Directory.GetFiles(offDir, "libLibTorchSharp.so", SearchOption.AllDirectories).First();
-            Assert.False(ElfVersionNeedPatcher.ReadVersionNeeds(File.ReadAllBytes(offLibrary))!.Single(n => n.Name == ElfVersionNeedPatcher.GlibcxxVersion).IsWeak);
+            Assert.False(IsWeak(Directory.GetFiles(offDir, "libLibTorchSharp.so", SearchOption.AllDirectories).First()));
+        }
+
+        [Fact]
+        public void ReferencedAsAProjectWithTheOneImportLineItLoadsTorchSharp()
+        {
+            // The README's steps for a clone: dotnet add reference, the TorchSharp backend, and the one Import line
+            // (a ProjectReference does not import a package's buildTransitive targets).
+            var root = RepositoryRoot();
+            var app = NewConsoleApp("fromsource");
+            Run(app, $"add reference \"{Path.Combine(root, "src", "Arbloss.Losses", "Arbloss.Losses.csproj")}\"");
+            Run(app, "add package TorchSharp-cpu --version 0.107.0");
+            var project = Path.Combine(app, "fromsource.csproj");
+            var targets = Path.Combine(root, "src", "Arbloss.Losses", "buildTransitive", "Arbloss.Losses.targets");
+            var text = File.ReadAllText(project);
+            File.WriteAllText(project, text.Replace("</Project>", $"  <Import Project=\"{targets}\" />\n</Project>", StringComparison.Ordinal));
+            BuildRunAndCheck(app);
         }
     }
 }

@@ -205,5 +205,73 @@ arb_loss_use_global_class_cnt: False
                 Assert.False(cfg.Mixup);
             }
         }
+
+        [Fact]
+        public void LossTypedOnTheCommandLineWinsOverTheFilesSwitches()
+        {
+            var arbFile = Path.Combine(ShippedConfigs.Folder, "fashion-mnist-lt", "arb_batch.yaml");
+            // The shipped ARB config says arbloss: true and loss: arb_batch; --set loss=focal is stronger.
+            var focal = ConfigLoader.LoadFile(arbFile, new[] { "loss=focal" });
+            Assert.Equal("focal", focal.Loss);
+            Assert.Equal("cross_entropy", ConfigLoader.LoadFile(arbFile, new[] { "loss=cross_entropy" }).Loss);
+            // A switch typed on the command line wins over the file's loss.
+            Assert.Equal("arb_global", ConfigLoader.Parse("dataset: cifar10\nloss: focal\n", "x", "run", new[] { "arbloss=true", "arb_loss_use_global_class_cnt=true" }).Loss);
+            // LAS in the file with a typed loss: the typed loss, without LAS's smoothing options.
+            var las = ConfigLoader.Parse("dataset: cifar10\nLAS: true\nsmooth_head: 0.3\nsmooth_tail: 0.0\n", "x", "run", new[] { "loss=cross_entropy" });
+            Assert.Equal(("cross_entropy", 0), (las.Loss, las.LossOptions.Count));
+            // Both in the file: an error that names the override that works.
+            var file = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("dataset: cifar10\nloss: focal\narbloss: true\n", "x.yaml"));
+            Assert.False(file.FromCommandLine);
+            Assert.Contains("--set loss=focal", file.Message);
+            // Both typed: a command-line mistake.
+            var typed = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("dataset: cifar10\n", "x", "run", new[] { "loss=focal", "arbloss=true" }));
+            Assert.True(typed.FromCommandLine);
+            Assert.Contains("give only one of them", typed.Message);
+        }
+
+        [Fact]
+        public void MistakesInOverridesAreMarkedAsCommandLineAndNameTheOverrideOnce()
+        {
+            var value = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("dataset: cifar10\n", "x.yaml", "run", new[] { "lr=fast" }));
+            Assert.True(value.FromCommandLine);
+            Assert.Equal("--set lr=fast: expected a number, got 'fast'.", value.Message);
+            var unknown = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("dataset: cifar10\n", "x.yaml", "run", new[] { "NUM_EPOCHS=3" }));
+            Assert.True(unknown.FromCommandLine);
+            Assert.Contains("Did you mean 'num_epochs'?", unknown.Message);
+            var form = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("dataset: cifar10\n", "x.yaml", "run", new[] { "lr" }));
+            Assert.True(form.FromCommandLine);
+            // A cross-key check whose key at fault was typed.
+            var range = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("dataset: cifar10\nnum_epochs: 3\n", "x.yaml", "run", new[] { "warmup_epochs=9" }));
+            Assert.True(range.FromCommandLine);
+            // The same mistakes in the file are the file's.
+            var inFile = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("dataset: cifar10\nlr: fast\n", "x.yaml"));
+            Assert.False(inFile.FromCommandLine);
+            Assert.Equal("x.yaml: line 2: 'lr': expected a number, got 'fast'.", inFile.Message);
+        }
+
+        [Fact]
+        public void AConfigRemembersWhereEachKeyCameFrom()
+        {
+            var cfg = ConfigLoader.Parse("dataset: cifar10\nlr: 0.1\nresume: ''\n", "x.yaml", "run", new[] { "resume=runs/a" });
+            Assert.Equal("--set resume=runs/a", cfg.WhereOf("resume"));
+            Assert.Equal("x.yaml: line 2: 'lr'", cfg.WhereOf("lr"));
+            Assert.Equal("x.yaml: 'seed'", cfg.WhereOf("seed"));
+            Assert.True(cfg.IsTyped("resume"));
+            Assert.False(cfg.IsTyped("lr"));
+        }
+
+        [Theory]
+        [InlineData("NUM_EPOCHS", "num_epochs")]
+        [InlineData("num_epoch", "num_epochs")]
+        [InlineData("las", "LAS")]
+        [InlineData("trian", "train")]
+        [InlineData("--confg", "--config")]
+        [InlineData("xyz", null)]
+        [InlineData("lr", null)]
+        public void SuggestionsAreCloseOrNothing(string typed, string? expected)
+        {
+            var candidates = ConfigKeys.All.Select(k => k.Key).Concat(new[] { "train", "evaluate", "configs", "--config", "--checkpoint", "--out" });
+            Assert.Equal(expected, Suggestions.Closest(typed, candidates));
+        }
     }
 }
