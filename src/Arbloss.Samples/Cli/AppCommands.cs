@@ -31,7 +31,7 @@ namespace Arbloss.Samples.Cli
         /// <param name="console">Where progress and tables go; null for the terminal.</param>
         /// <param name="error">Where failures go; null for standard error.</param>
         /// <param name="environment">Ctrl+C, cache and data folders; null for the real ones.</param>
-        /// <returns>The exit code: 0, 1 (failure), 2 (command-line mistake) or 130 (interrupted).</returns>
+        /// <returns>The exit code: 0, 1 (failure), 2 (command-line mistake), 3 (the main job ran the synthetic fallback) or 130 (interrupted).</returns>
         /// <exception cref="ArgumentNullException"><paramref name="args"/> is null.</exception>
         public static int Run(IReadOnlyList<string> args, IAnsiConsole? console = null, TextWriter? error = null, AppEnvironment? environment = null)
         {

@@ -127,6 +127,25 @@ namespace Arbloss.Samples.Tests.MainJob
             Assert.Contains("synthetic-lt", console.Output);
         }
 
+        [Theory]
+        [InlineData(false, 3)]
+        [InlineData(true, 0)]
+        public void TheCommandLineExitsThreeWhenItFellBackToTheSyntheticBenchmark(bool askedForSynthetic, int expected)
+        {
+            using var dir = new TempDir();
+            var console = new CapturedConsole();
+            var error = new StringWriter();
+            var args = new System.Collections.Generic.List<string> { "--out", dir.Combine("runs"), "--no-download", "--no-plots", "--device", "cpu", "--set", "num_epochs=1" };
+            if (askedForSynthetic) args.Add("--synthetic");
+            int code = Arbloss.Samples.Cli.AppCommands.Run(args, console.Console, error, new Arbloss.Samples.Cli.AppEnvironment
+            {
+                FashionMnistFolders = new[] { dir.Combine("no-system-copy") }, CacheRoot = dir.Combine("cache"),
+            });
+            Assert.True(code == expected, $"exit {code}: {error}");
+            using var json = JsonDocument.Parse(File.ReadAllText(dir.Combine("runs", "comparison.json")));
+            Assert.Equal(!askedForSynthetic, json.RootElement.GetProperty("synthetic_fallback").GetBoolean());
+        }
+
         [Fact]
         public void SyntheticBenchmarkIsDeterministic()
         {
