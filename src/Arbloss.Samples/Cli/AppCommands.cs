@@ -285,7 +285,7 @@ namespace Arbloss.Samples.Cli
                 var state = Checkpoint.LoadModel(path, model);
                 model.to(dev);
                 var summary = Evaluator.Evaluate(model, splits.Test, dev, Trainer.ShotGroupsFor(cfg, splits.TrainClassCounts), Trainer.EvalBatchSize(cfg), cfg.Workers);
-                PrintEvaluation(ansi, $"{path} (epoch {state.EpochsCompleted}, {state.Loss}) on {splits.Id} test, {summary.Samples:N0} images", summary);
+                PrintEvaluation(ansi, $"{path} (epoch {state.EpochsCompleted}, {state.Loss}) on {splits.Id} test, {summary.Samples:N0} images", summary, splits.ClassNames);
                 if (folder is not null)
                 {
                     var file = Path.Combine(folder, "evaluation.json");
@@ -297,14 +297,16 @@ namespace Arbloss.Samples.Cli
             return command;
         }
 
-        private static void PrintEvaluation(IAnsiConsole ansi, string title, EvaluationSummary s)
+        private static void PrintEvaluation(IAnsiConsole ansi, string title, EvaluationSummary s, IReadOnlyList<string> classNames)
         {
             static string G(double? v) => v is double x ? x.ToString("F2", CultureInfo.InvariantCulture) : "-";
             var table = new Table().Border(TableBorder.Rounded);
             foreach (var column in new[] { "top-1", "top-5", "many", "medium", "few", "ECE" }) table.AddColumn(new TableColumn(column).RightAligned());
             table.AddRow(G(s.Top1), G(s.Top5), G(s.Many), G(s.Medium), G(s.Few), G(s.Ece));
             ConsoleReporter.WriteTable(ansi, title, table);
-            var perClass = string.Join("  ", s.PerClassAccuracy.Select((a, i) => $"{i}:{G(a)}"));
+            // Class names where the dataset has them (e.g. Fashion-MNIST's), else the index.
+            string Name(int i) => i < classNames.Count && classNames[i] != i.ToString(CultureInfo.InvariantCulture) ? $"{i} {classNames[i]}" : i.ToString(CultureInfo.InvariantCulture);
+            var perClass = string.Join(", ", s.PerClassAccuracy.Select((a, i) => $"{Name(i)}: {G(a)}"));
             ansi.MarkupLine(Markup.Escape($"per-class accuracy: {perClass}"));
         }
 

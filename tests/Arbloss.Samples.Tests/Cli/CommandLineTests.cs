@@ -54,7 +54,11 @@ namespace Arbloss.Samples.Tests.Cli
             var evaluation = Run("evaluate", "--config", config, "--checkpoint", dir.Combine("out"), "--device", "cpu", "--out", dir.Combine("eval"));
             Assert.True(evaluation.Code == 0, evaluation.Error);
             Assert.Contains("per-class accuracy", evaluation.Output);
-            Assert.True(File.Exists(dir.Combine("eval", "evaluation.json")));
+            // Fashion-MNIST's class names, with the accuracies evaluation.json holds.
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.Combine("eval", "evaluation.json")));
+            var perClass = json.RootElement.GetProperty("metrics").GetProperty("per_class_accuracy");
+            Assert.Contains($"0 T-shirt/top: {perClass[0].GetDouble().ToString("F2", System.Globalization.CultureInfo.InvariantCulture)}", evaluation.Output);
+            Assert.Contains($"9 Ankle boot: {perClass[9].GetDouble().ToString("F2", System.Globalization.CultureInfo.InvariantCulture)}", evaluation.Output);
         }
     }
 }
