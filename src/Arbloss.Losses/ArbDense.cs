@@ -1,0 +1,127 @@
+using System;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Arbloss.Losses
+{
+    /// <summary>
+    /// ARB-Loss with what <c>cross_entropy</c> accepts beyond [B, C] logits: dense logits [N, C, d1, ..., dk] with targets
+    /// [N, d1, ..., dk] (every position a sample), an ignore index, label smoothing and class weights. The loss is
+    /// <c>cross_entropy</c> applied to the count-adjusted logits <c>z + log n</c>, with its weighting and reductions.
+    /// </summary>
+    /// <remarks>
+    /// <para>Batch counts count the non-ignored target positions of the call. A class with count 0 (absent from the batch)
+    /// has adjusted logit -inf: it gets probability 0 and exactly zero gradient, and is left out of the smoothing
+    /// distribution, which is uniform over the classes with a positive count (over all C classes when every class has
+    /// one, i.e. exactly <c>cross_entropy</c>'s label smoothing; <c>cross_entropy</c> itself would give an infinite loss).</para>
+    /// <para>Ignored positions contribute no loss and exactly zero gradient, and are not in the mean. Mean is the sum of
+    /// the per-position losses over the sum of the targets' class weights (the number of non-ignored positions without
+    /// weights), as <c>cross_entropy</c>; 0 with zero gradient when nothing is left.</para>
+    /// </remarks>
+    internal static class ArbDense
+    {
+        /// <summary>The dense / option-rich ARB loss.</summary>
+        /// <param name="input">Logits [N, C] or [N, C, d1, ..., dk], floating point (half precision computed in float32).</param>
+        /// <param name="target">int64 targets [N] or [N, d1, ..., dk]: classes in [0, C) or <paramref name="ignoreIndex"/>.</param>
+        /// <param name="counts">Class counts [C] (global or explicit, any real dtype) on the logits' device, or null for batch counts.</param>
+        /// <param name="weight">Optional per-class weights [C] on the logits' device.</param>
+        /// <param name="ignoreIndex">Target value of positions to leave out.</param>
+        /// <param name="labelSmoothing">Smoothing in [0, 1].</param>
+        /// <param name="reduction">None gives [N, d1, ..., dk] (0 at ignored positions).</param>
+        /// <param name="validate">Check the targets' values (one device synchronisation on an accelerator).</param>
+        /// <returns>The loss.</returns>
+        /// <exception cref="ArgumentException">Shapes, dtypes or devices disagree; a target is neither in [0, C) nor the
+        /// ignore index; a non-ignored target's count is 0; a weight or the smoothing is invalid.</exception>
+        public static Tensor Loss(Tensor input, Tensor target, Tensor? counts, Tensor? weight, long ignoreIndex, double labelSmoothing,
+            nn.Reduction reduction, bool validate)
+        {
+            Check(input, target, counts, weight, labelSmoothing);
+            long classes = input.size(1);
+            using var scope = NewDisposeScope();
+            var x = Functional.ComputeInput(input);
+            var valid = target.ne(ignoreIndex);
+            var safeTarget = target.masked_fill(valid.logical_not(), 0);
+            if (validate) CheckValues(target, valid, classes, ignoreIndex);
+            if (!valid.any().item<bool>())
+            {
+                // Nothing left: 0 (Mean, Sum) or zeros (None), still connected to the logits, with zero gradient.
+                var zero = x.select(1, 0).mul(0);
+                return (reduction == nn.Reduction.None ? zero : zero.sum()).MoveToOuterDisposeScope();
+            }
+            var n = counts is null
+                ? safeTarget.masked_select(valid).bincount(null, classes).to_type(x.dtype)
+                : counts.to_type(x.dtype);
+            if (validate && counts is not null) CheckTargetCounts(safeTarget, valid, n);
+            // Broadcast log n over the class dimension: [1, C, 1, ..., 1].
+            var shape = new long[input.dim()];
+            Array.Fill(shape, 1L);
+            shape[1] = classes;
+            var logN = n.log().view(shape);
+            var z = x.add(logN);
+            var present = n.gt(0);
+            bool allPresent = present.all().item<bool>();
+            if (labelSmoothing == 0 || allPresent)
+            {
+                // Exactly cross_entropy on the adjusted logits (absent classes are -inf and drop out).
+                var ce = nn.functional.cross_entropy(z, target, weight is null ? null : weight.to_type(x.dtype), ignore_index: ignoreIndex,
+                    reduction: reduction, label_smoothing: labelSmoothing);
+                return ce.MoveToOuterDisposeScope();
+            }
+            // Smoothing with absent classes: uniform over the present classes only.
+            var lsm = z.log_softmax(1);
+            var w = weight is null ? ones(classes, x.dtype, x.device) : weight.to_type(x.dtype);
+            var wy = w.index_select(0, safeTarget.reshape(-1)).view_as(target).mul(valid);
+            var nll = lsm.gather(1, safeTarget.unsqueeze(1)).squeeze(1).neg().masked_fill(valid.logical_not(), 0);
+            var presentView = present.view(shape);
+            var smooth = lsm.masked_fill(presentView.logical_not(), 0).mul(w.mul(present).view(shape)).sum(1).neg()
+                .div(present.sum().to_type(x.dtype)).masked_fill(valid.logical_not(), 0);
+            var perPosition = nll.mul(wy).mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing));
+            Tensor result = reduction switch
+            {
+                nn.Reduction.None => perPosition,
+                nn.Reduction.Sum => perPosition.sum(),
+                _ => perPosition.sum().div(wy.sum().clamp_min(double.Epsilon)),
+            };
+            return result.MoveToOuterDisposeScope();
+        }
+
+        private static void Check(Tensor input, Tensor target, Tensor? counts, Tensor? weight, double labelSmoothing)
+        {
+            if (input is null) throw new ArgumentNullException(nameof(input));
+            if (target is null) throw new ArgumentNullException(nameof(target));
+            if (input.dim() < 2 || !input.is_floating_point())
+                throw new ArgumentException($"Logits must be floating point [N, C] or [N, C, d1, ..., dk]; got {input.dtype} [{string.Join(", ", input.shape)}].", nameof(input));
+            if (target.dtype != ScalarType.Int64)
+                throw new ArgumentException($"Targets must be int64 class indices; got {target.dtype}. Convert with target.to_type(ScalarType.Int64).", nameof(target));
+            bool shapeOk = target.dim() == input.dim() - 1 && target.size(0) == input.size(0);
+            for (int k = 1; shapeOk && k < target.dim(); k++) shapeOk = target.size(k) == input.size(k + 1);
+            if (!shapeOk)
+                throw new ArgumentException($"Targets [{string.Join(", ", target.shape)}] must have the logits' shape [{string.Join(", ", input.shape)}] without its class dimension (dimension 1).", nameof(target));
+            if (!LossChecks.SameDevice(target, input))
+                throw new ArgumentException($"Targets are on {target.device} but logits are on {input.device}; move them with target.to(input.device).", nameof(target));
+            long classes = input.size(1);
+            if (counts is not null && (counts.dim() != 1 || counts.size(0) != classes || !LossChecks.SameDevice(counts, input)))
+                throw new ArgumentException($"Class counts must be a vector of {classes} on {input.device}; got [{string.Join(", ", counts.shape)}] on {counts.device}.", "classCounts");
+            if (weight is not null && (weight.dim() != 1 || weight.size(0) != classes || !LossChecks.SameDevice(weight, input) || !weight.is_floating_point()))
+                throw new ArgumentException($"The class weight must be a floating-point vector of {classes} (one per class) on {input.device}; got {weight.dtype} [{string.Join(", ", weight.shape)}] on {weight.device}.", nameof(weight));
+            if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
+                throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "Label smoothing must lie in [0, 1].");
+        }
+
+        private static void CheckValues(Tensor target, Tensor valid, long classes, long ignoreIndex)
+        {
+            var bad = valid.logical_and(target.lt(0).logical_or(target.ge(classes)));
+            if (!bad.any().item<bool>()) return;
+            long value = target.masked_select(bad)[0].item<long>();
+            throw new ArgumentException($"A target is {value}; targets must lie in [0, {classes}) or be the ignore index {ignoreIndex}.", nameof(target));
+        }
+
+        private static void CheckTargetCounts(Tensor safeTarget, Tensor valid, Tensor n)
+        {
+            var zeroCount = n.index_select(0, safeTarget.reshape(-1)).view_as(safeTarget).le(0).logical_and(valid);
+            if (!zeroCount.any().item<bool>()) return;
+            long cls = safeTarget.masked_select(zeroCount)[0].item<long>();
+            throw new ArgumentException($"Class {cls} appears in the targets but its count is 0; ARB-Loss needs a positive count for every target class.", "classCounts");
+        }
+    }
+}

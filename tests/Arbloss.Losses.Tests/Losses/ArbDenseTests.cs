@@ -1,0 +1,157 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using FsCheck.Xunit;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Arbloss.Losses.Tests.Losses
+{
+    /// <summary>ARB-Loss on dense logits with ignore index, label smoothing and class weights, against a host formula
+    /// written here in doubles, against the flattened problem, and against central finite differences.</summary>
+    public class ArbDenseTests
+    {
+        private const long Ignore = 255;
+
+        /// <summary>A random dense problem: logits [N, C, H, W], targets [N, H, W] with some ignored positions.</summary>
+        private sealed record Problem(int N, int C, int H, int W, double[] Z, long[] Y, double[]? Counts, double[]? Weight, double Smoothing)
+        {
+            public int Positions => N * H * W;
+
+            public static Problem Random(int seed, bool global)
+            {
+                var rng = new Random(seed);
+                int n = rng.Next(1, 3), c = rng.Next(2, 6), h = rng.Next(1, 4), w = rng.Next(1, 4);
+                var z = Enumerable.Range(0, n * c * h * w).Select(_ => 3 * (rng.NextDouble() * 2 - 1)).ToArray();
+                // Targets use only some classes, so that batch counts leave classes out.
+                int used = rng.Next(1, c + 1);
+                var y = Enumerable.Range(0, n * h * w).Select(_ => rng.Next(5) == 0 ? Ignore : (long)rng.Next(used)).ToArray();
+                double[]? counts = global ? Enumerable.Range(0, c).Select(j => (double)rng.Next(1, 50)).ToArray() : null;
+                double[]? weight = rng.Next(2) == 0 ? Enumerable.Range(0, c).Select(_ => 0.2 + rng.NextDouble()).ToArray() : null;
+                double smoothing = rng.Next(3) == 0 ? 0 : rng.NextDouble() * 0.5;
+                return new Problem(n, c, h, w, z, y, counts, weight, smoothing);
+            }
+
+            public double At(int b, int j, int p) => Z[(b * C + j) * H * W + p];
+        }
+
+        /// <summary>The definition, position by position: z' = z + log n (n the non-ignored bincount with batch counts),
+        /// l = (1 - eps) w_y (lse - z'_y) + eps / K sum over present j of w_j (lse - z'_j); Mean = sum l / sum w_y.</summary>
+        private static (double[] PerPosition, double Sum, double Mean) Host(Problem p)
+        {
+            var n = p.Counts ?? Enumerable.Range(0, p.C).Select(j => (double)p.Y.Count(v => v == j)).ToArray();
+            var present = Enumerable.Range(0, p.C).Where(j => n[j] > 0).ToArray();
+            var per = new double[p.Positions];
+            double weightSum = 0;
+            int hw = p.H * p.W;
+            for (int b = 0; b < p.N; b++)
+                for (int q = 0; q < hw; q++)
+                {
+                    long y = p.Y[b * hw + q];
+                    if (y == Ignore) continue;
+                    var adjusted = present.ToDictionary(j => j, j => p.At(b, j, q) + Math.Log(n[j]));
+                    double max = adjusted.Values.Max();
+                    double lse = max + Math.Log(adjusted.Values.Sum(v => Math.Exp(v - max)));
+                    double w(int j) => p.Weight?[j] ?? 1.0;
+                    double nll = lse - adjusted[(int)y];
+                    double smooth = present.Sum(j => w(j) * (lse - adjusted[j])) / present.Length;
+                    per[b * hw + q] = (1 - p.Smoothing) * w((int)y) * nll + p.Smoothing * smooth;
+                    weightSum += w((int)y);
+                }
+            double sum = per.Sum();
+            return (per, sum, weightSum > 0 ? sum / weightSum : 0);
+        }
+
+        private static (Tensor Z, Tensor Y, Tensor? N, Tensor? W) Tensors(Problem p) =>
+            (tensor(p.Z, ScalarType.Float64).reshape(p.N, p.C, p.H, p.W), tensor(p.Y).reshape(p.N, p.H, p.W),
+             p.Counts is null ? null : tensor(p.Counts, ScalarType.Float64), p.Weight is null ? null : tensor(p.Weight, ScalarType.Float64));
+
+        [Property(MaxTest = 60)]
+        public void ValuesEqualTheDefinitionInEveryReductionAndCountMode(int seed, bool global)
+        {
+            var p = Problem.Random(seed, global);
+            var (z, y, n, w) = Tensors(p);
+            var expected = Host(p);
+            using var none = ArbDense.Loss(z, y, n, w, Ignore, p.Smoothing, nn.Reduction.None, validate: true);
+            using var sum = ArbDense.Loss(z, y, n, w, Ignore, p.Smoothing, nn.Reduction.Sum, validate: true);
+            using var mean = ArbDense.Loss(z, y, n, w, Ignore, p.Smoothing, nn.Reduction.Mean, validate: true);
+            Assert.Equal(new long[] { p.N, p.H, p.W }, none.shape);
+            Numerics.AssertClose(expected.PerPosition, LossTestKit.Values(none), 1e-9, 1e-10, "per position");
+            Assert.Equal(expected.Sum, sum.item<double>(), 9);
+            Assert.Equal(expected.Mean, mean.item<double>(), 9);
+        }
+
+        [Property(MaxTest = 30)]
+        public void DenseEqualsTheFlattenedProblem(int seed, bool global)
+        {
+            var p = Problem.Random(seed, global);
+            var (z, y, n, w) = Tensors(p);
+            using var flatZ = z.movedim(new long[] { 1 }, new long[] { -1 }).reshape(-1, p.C);
+            using var flatY = y.reshape(-1);
+            foreach (var r in new[] { nn.Reduction.Mean, nn.Reduction.Sum, nn.Reduction.None })
+            {
+                using var dense = ArbDense.Loss(z, y, n, w, Ignore, p.Smoothing, r, true);
+                using var flat = ArbDense.Loss(flatZ, flatY, n, w, Ignore, p.Smoothing, r, true);
+                Numerics.AssertClose(LossTestKit.Values(flat), LossTestKit.Values(dense.reshape(-1)), 1e-12, 1e-12, r.ToString());
+            }
+        }
+
+        [Property(MaxTest = 25)]
+        public void GradientsEqualCentralDifferencesAndIgnoredOrAbsentGetExactlyZero(int seed, bool global)
+        {
+            var p = Problem.Random(seed, global);
+            var (z0, y, n, w) = Tensors(p);
+            using var z = z0.clone().requires_grad_(true);
+            using (var loss = ArbDense.Loss(z, y, n, w, Ignore, p.Smoothing, nn.Reduction.Mean, true)) loss.backward();
+            var analytic = LossTestKit.Values(z.grad!);
+            double F(double[] values)
+            {
+                using var t = tensor(values, ScalarType.Float64).reshape(p.N, p.C, p.H, p.W);
+                using var l = ArbDense.Loss(t, y, n, w, Ignore, p.Smoothing, nn.Reduction.Mean, true);
+                return l.item<double>();
+            }
+            const double h = 1e-6;
+            var counts = p.Counts ?? Enumerable.Range(0, p.C).Select(j => (double)p.Y.Count(v => v == j)).ToArray();
+            int hw = p.H * p.W;
+            for (int i = 0; i < p.Z.Length; i++)
+            {
+                var plus = (double[])p.Z.Clone();
+                var minus = (double[])p.Z.Clone();
+                plus[i] += h;
+                minus[i] -= h;
+                double numeric = (F(plus) - F(minus)) / (2 * h);
+                Assert.True(Math.Abs(numeric - analytic[i]) <= 1e-6 + 1e-5 * Math.Abs(numeric), $"element {i}: {analytic[i]} vs {numeric}");
+                int b = i / (p.C * hw), j = i / hw % p.C, q = i % hw;
+                if (p.Y[b * hw + q] == Ignore || counts[j] == 0) Assert.Equal(0.0, analytic[i]);
+            }
+        }
+
+        [Fact]
+        public void HugeLogitsStayFiniteAndAllIgnoredIsZeroWithZeroGradient()
+        {
+            using var z = (torch.randn(2, 4, 3, 3, ScalarType.Float64) * 1e4).requires_grad_(true);
+            using var y = torch.randint(0, 4, new long[] { 2, 3, 3 });
+            using var loss = ArbDense.Loss(z, y, null, null, Ignore, 0.1, nn.Reduction.Mean, true);
+            Assert.True(double.IsFinite(loss.item<double>()));
+            using var ignored = torch.full(new long[] { 2, 3, 3 }, Ignore);
+            using var z2 = torch.randn(2, 4, 3, 3, ScalarType.Float64).requires_grad_(true);
+            using var zero = ArbDense.Loss(z2, ignored, null, null, Ignore, 0.2, nn.Reduction.Mean, true);
+            zero.backward();
+            Assert.Equal(0.0, zero.item<double>());
+            Assert.All(LossTestKit.Values(z2.grad!), g => Assert.Equal(0.0, g));
+        }
+
+        [Fact]
+        public void BadInputIsNamed()
+        {
+            using var z = torch.randn(2, 3, 4, 4);
+            Assert.Equal("target", Assert.Throws<ArgumentException>(() => ArbDense.Loss(z, torch.zeros(2, 4, 3, ScalarType.Int64), null, null, Ignore, 0, nn.Reduction.Mean, true)).ParamName);
+            var e = Assert.Throws<ArgumentException>(() => ArbDense.Loss(z, torch.full(new long[] { 2, 4, 4 }, 7L), null, null, Ignore, 0, nn.Reduction.Mean, true));
+            Assert.Equal("target", e.ParamName);
+            Assert.Contains("7", e.Message);
+            Assert.Equal("weight", Assert.Throws<ArgumentException>(() => ArbDense.Loss(z, torch.zeros(2, 4, 4, ScalarType.Int64), null, torch.ones(4), Ignore, 0, nn.Reduction.Mean, true)).ParamName);
+            Assert.Equal("classCounts", Assert.Throws<ArgumentException>(() => ArbDense.Loss(z, torch.ones(2, 4, 4, ScalarType.Int64), tensor(new[] { 5.0, 0.0, 1.0 }), null, Ignore, 0, nn.Reduction.Mean, true)).ParamName);
+        }
+    }
+}
