@@ -92,8 +92,24 @@ namespace Arbloss.Losses
             if (path == CorePath.Auto) path = ChoosePath(x);
             if (path == CorePath.Fused)
                 return FusedArbLoss.Apply(x, target, logCounts, reduction);
-            using var shifted = x.add(logCounts);
+            using var shifted = x.add(logCounts, Constants.One);
             return nn.functional.cross_entropy(shifted, target, reduction: reduction);
+        }
+
+        /// <summary>
+        /// Scalars the hot paths hand to TorchSharp, created once. TorchSharp turns a .NET number passed where it takes a
+        /// <see cref="Scalar"/> (including the implicit <c>alpha = 1</c> of <c>Tensor.add(Tensor)</c>) into a small
+        /// native object that only the finalizer frees. Made per call, those sit between the large buffers of a training
+        /// step and keep glibc from reusing the buffers' memory: the heap then grows by a buffer per step and every step
+        /// writes to fresh pages (the fresh-leaf collapse in benchmarks/README.md).
+        /// </summary>
+        internal static class Constants
+        {
+            /// <summary>1, e.g. the <c>alpha</c> of an addition.</summary>
+            internal static readonly Scalar One = 1.ToScalar();
+
+            /// <summary>-1.</summary>
+            internal static readonly Scalar MinusOne = (-1).ToScalar();
         }
 
         /// <summary>

@@ -81,7 +81,7 @@ namespace Arbloss.Losses
             state.Temporaries.Add(logits);
 
             Tensor probs, loss;
-            using (var shifted = x.add(logCounts))
+            using (var shifted = x.add(logCounts, Functional.Constants.One))
             {
                 probs = shifted.softmax(1);
                 state.Temporaries.Add(probs);
@@ -131,11 +131,11 @@ namespace Arbloss.Losses
                     else
                     {
                         // Another backward through a retained graph: the saved storage holds the old gradient.
-                        using var shifted = logits.add(offsets);
+                        using var shifted = logits.add(offsets, Functional.Constants.One);
                         grad = shifted.softmax(1);
                     }
                     // (p - onehot(y)) * dL
-                    using (var minusOne = torch.full(targets.size(0), 1, -1.0, grad.dtype, grad.device))
+                    using (var minusOne = torch.full(targets.size(0), 1, Functional.Constants.MinusOne, grad.dtype, grad.device))
                         grad.scatter_add_(1, targets, minusOne);
                     using var scale = Scale(grad_output, grad.size(0), state.Reduction);
                     grad.mul_(scale);
@@ -144,6 +144,9 @@ namespace Arbloss.Losses
             finally
             {
                 foreach (var t in saved) t.Dispose();
+                // TorchSharp wraps the incoming gradient for this call only; without a dispose scope the wrapper would
+                // wait for the finalizer (see Functional.Constants for why that matters).
+                grad_output.Dispose();
             }
             (t_returnedGradients ??= new()).Add(grad);
             return new List<Tensor> { grad, null!, null!, null! };
@@ -192,17 +195,23 @@ namespace Arbloss.Losses
             return rows?.ToArray() ?? Array.Empty<long>();
         }
 
-        private static Tensor Scale(Tensor gradOutput, long batch, nn.Reduction reduction) => reduction switch
+        private static Tensor Scale(Tensor gradOutput, long batch, nn.Reduction reduction)
         {
-            nn.Reduction.Mean => gradOutput.div(batch),
-            nn.Reduction.Sum => gradOutput.alias(),
-            _ => gradOutput.unsqueeze(1),
-        };
+            switch (reduction)
+            {
+                case nn.Reduction.Mean:
+                    using (var divisor = batch.ToScalar()) return gradOutput.div(divisor);
+                case nn.Reduction.Sum:
+                    return gradOutput.alias();
+                default:
+                    return gradOutput.unsqueeze(1);
+            }
+        }
 
         /// <summary>(softmax(input + offsets) - onehot(target)) * dL with recorded operations; target is a [B, 1] column.</summary>
         private static Tensor DifferentiableGradient(Tensor input, Tensor target, Tensor offsets, Tensor gradOutput, nn.Reduction reduction)
         {
-            using var shifted = input.add(offsets);
+            using var shifted = input.add(offsets, Functional.Constants.One);
             using var probs = shifted.softmax(1);
             using var flatTarget = target.squeeze(1);
             using var oneHot = nn.functional.one_hot(flatTarget, input.size(1));
