@@ -44,9 +44,10 @@ namespace Arbloss.Losses
         public override string Name => "ArbLossBackward";
 
         /// <summary>
-        /// Computes the loss of <paramref name="x"/> [B, C] (float32 or float64, B &gt; 0) against
-        /// <paramref name="target"/> [B] with the per-class offsets <paramref name="logCounts"/> [C] (same dtype and
-        /// device), already validated by the caller.
+        /// Computes the loss of <paramref name="x"/> [B, C] (B &gt; 0; float32 or float64, or half precision computed
+        /// in float32) against <paramref name="target"/> [B] with the per-class offsets <paramref name="logCounts"/> [C]
+        /// (in the computation dtype, on the logits' device), already validated by the caller. <paramref name="x"/> is
+        /// the caller's tensor itself, not a copy: with create_graph the backward rebuilds the gradient from it.
         /// </summary>
         internal static Tensor Apply(Tensor x, Tensor target, Tensor logCounts, nn.Reduction reduction)
         {
@@ -208,14 +209,17 @@ namespace Arbloss.Losses
             }
         }
 
-        /// <summary>(softmax(input + offsets) - onehot(target)) * dL with recorded operations; target is a [B, 1] column.</summary>
+        /// <summary>
+        /// (softmax(input + offsets) - onehot(target)) * dL with recorded operations; target is a [B, 1] column. For
+        /// half-precision input the sum is float32 by promotion and the engine casts the result back to the input's dtype.
+        /// </summary>
         private static Tensor DifferentiableGradient(Tensor input, Tensor target, Tensor offsets, Tensor gradOutput, nn.Reduction reduction)
         {
             using var shifted = input.add(offsets, Functional.Constants.One);
             using var probs = shifted.softmax(1);
             using var flatTarget = target.squeeze(1);
             using var oneHot = nn.functional.one_hot(flatTarget, input.size(1));
-            using var oneHotTyped = oneHot.to_type(input.dtype);
+            using var oneHotTyped = oneHot.to_type(probs.dtype);
             using var difference = probs.sub(oneHotTyped);
             using var scale = Scale(gradOutput, input.size(0), reduction);
             return difference.mul(scale);
