@@ -76,7 +76,10 @@ namespace Arbloss.Losses
         /// <summary>
         /// Whether each call checks that targets lie in [0, C) and (global counts) that every target's class has a
         /// positive count. Costs one device synchronisation per call on a GPU; default true. With batch counts and
-        /// CPU targets the check is part of counting the classes on the host, so it always runs.
+        /// CPU targets the check is part of counting the classes on the host, so it always runs. Switched off, valid
+        /// input gives exactly the same result; with global counts on the CPU a target outside [0, C) then fails inside
+        /// libtorch with TorchSharp's exception (not an <see cref="ArgumentException"/>), and a target whose class has
+        /// count 0 gives an infinite loss.
         /// </summary>
         public bool ValidateTargets { get; set; } = true;
 

@@ -26,7 +26,10 @@ namespace Arbloss.Losses
         /// <param name="reduction">Mean or Sum give a scalar, None gives [B]. For an empty batch Mean and Sum
         /// give 0 (not NaN) and None gives an empty vector; the gradient is then zero.</param>
         /// <param name="validate">Check targets and counts (one device synchronisation). Pass false on hot paths
-        /// whose inputs are known to be valid; invalid values then give undefined results.</param>
+        /// whose inputs are known to be valid: valid input gives exactly the same result. Invalid values are then not
+        /// reported as <see cref="ArgumentException"/>: on the CPU a target outside [0, C) fails inside libtorch with
+        /// TorchSharp's exception, a target whose count is 0 gives an infinite loss, and negative or non-finite counts
+        /// give NaN or infinite values.</param>
         /// <returns>The loss, a scalar or [B].</returns>
         /// <exception cref="ArgumentNullException">An argument is null.</exception>
         /// <exception cref="ArgumentException">Wrong rank, dtype, device or size; a target outside [0, C);
