@@ -70,6 +70,10 @@ namespace Arbloss.Losses.Benchmarks
 
         [Benchmark(Description = "authors' formula, literal (global counts)")]
         public float LiteralGlobal() => _step.Run(x => AuthorsFormula.Loss(x, _step.Target, _step.Counts));
+
+        /// <summary>The step without a loss (backward of logits.sum()): what every row pays for the setup itself.</summary>
+        [Benchmark(Description = "setup only: logits.sum()")]
+        public float SetupOnly() => _step.Run(x => x.sum());
     }
 
     /// <summary>

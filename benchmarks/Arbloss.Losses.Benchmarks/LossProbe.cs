@@ -179,6 +179,7 @@ namespace Arbloss.Losses.Benchmarks
                     ("ArbLoss global, fused", x => _fusedGlobal.call(x, Step.Target)),
                     ("literal batch", x => AuthorsFormula.Loss(x, Step.Target, null)),
                     ("literal global", x => AuthorsFormula.Loss(x, Step.Target, Step.Counts)),
+                    ("setup only: sum()", x => x.sum()),
                 };
                 var only = Environment.GetEnvironmentVariable("PROBE_METHODS");
                 List = string.IsNullOrEmpty(only)
