@@ -1,41 +1,51 @@
 using System;
-using System.Linq;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Arbloss.Losses.Benchmarks
 {
     /// <summary>
-    /// Forward + backward of a loss on logits [B, C] (CPU, 2 threads): TorchSharp's cross_entropy (baseline), the
-    /// composition cross_entropy(x + log n) (what ArbLoss computes below the fused threshold), ArbLoss with batch and
-    /// with global counts, and a literal port of the authors' formula (clamp to [-30, 30], exp, ratio matrix n_j / n_y,
-    /// divide, log).
+    /// Forward + backward of a loss on logits [B, C] (CPU, 2 threads), the logits handed to the loss three ways
+    /// (<see cref="LossSetup"/>: the output of a linear head over [B, 64] features, a fresh leaf per call, one reused
+    /// leaf): TorchSharp's cross_entropy (baseline), ArbLoss with batch and with global counts, and the literal port of
+    /// the authors' code (<see cref="AuthorsFormula"/>: counts, clamp to [-30, 30], exp, the repeated [B, C] ratio
+    /// matrix n_j / n_y, divide, log). Every row of a setup does the same setup work (<see cref="LossStep.Run"/>), so
+    /// the loss is the only difference from the baseline.
     /// </summary>
+    [Config(typeof(LossBenchmarkConfig))]
     [MemoryDiagnoser(false)]
     public class LossBenchmarks
     {
         private LossStep _step = null!;
-        private Tensor _logits = null!;
-        private Tensor _target = null!;
         private ArbLoss _arbBatch = null!;
         private ArbLoss _arbGlobal = null!;
-        private Tensor _globalCounts = null!;
-        private Tensor _logGlobalCounts = null!;
 
         /// <summary>Batch size x number of classes.</summary>
         [Params("128x10", "128x100", "512x1000", "256x8142")]
         public string Shape { get; set; } = "128x10";
 
+        /// <summary>How the logits reach the loss.</summary>
+        [Params(LossSetup.Head, LossSetup.FreshLeaf, LossSetup.ReusedLeaf)]
+        public LossSetup Setup { get; set; }
+
         [GlobalSetup]
-        public void Setup()
+        public void GlobalSetup()
         {
-            _step = LossStep.Create(Shape);
-            (_logits, _target) = (_step.Logits, _step.Target);
+            _step = LossStep.Create(Shape, Setup);
             _arbBatch = new ArbLoss((int)_step.Classes);
             _arbGlobal = new ArbLoss(_step.Counts);
-            _globalCounts = tensor(_step.Counts.Select(v => (float)v).ToArray());
-            _logGlobalCounts = _globalCounts.log();
+            // The port computes the same loss as ArbLoss (no logit here is near the clamp).
+            foreach (var (arb, counts) in new[] { (_arbBatch, (long[]?)null), (_arbGlobal, _step.Counts) })
+            {
+                float expected = _step.Run(x => arb.call(x, _step.Target));
+                float literal = _step.Run(x => AuthorsFormula.Loss(x, _step.Target, counts));
+                if (Math.Abs(expected - literal) > 1e-4f * Math.Max(1f, Math.Abs(expected)))
+                    throw new InvalidOperationException($"The literal port gives {literal}, ArbLoss {expected}.");
+            }
         }
 
         [GlobalCleanup]
@@ -43,26 +53,44 @@ namespace Arbloss.Losses.Benchmarks
         {
             _arbBatch.Dispose();
             _arbGlobal.Dispose();
+            _step.Dispose();
         }
 
-        private float Step(Func<Tensor> loss) => _step.Run(loss);
-
         [Benchmark(Baseline = true, Description = "cross_entropy")]
-        public float CrossEntropy() => Step(() => nn.functional.cross_entropy(_logits, _target));
-
-        [Benchmark(Description = "cross_entropy(x + log n), the composition")]
-        public float Composition() => Step(() => nn.functional.cross_entropy(_logits.add(_logGlobalCounts), _target));
+        public float CrossEntropy() => _step.Run(x => nn.functional.cross_entropy(x, _step.Target));
 
         [Benchmark(Description = "ArbLoss (batch counts)")]
-        public float ArbBatch() => Step(() => _arbBatch.call(_logits, _target));
+        public float ArbBatch() => _step.Run(x => _arbBatch.call(x, _step.Target));
 
         [Benchmark(Description = "ArbLoss (global counts)")]
-        public float ArbGlobal() => Step(() => _arbGlobal.call(_logits, _target));
+        public float ArbGlobal() => _step.Run(x => _arbGlobal.call(x, _step.Target));
 
         [Benchmark(Description = "authors' formula, literal (batch counts)")]
-        public float LiteralBatch() => Step(() => AuthorsFormula.Loss(_logits, _target, null));
+        public float LiteralBatch() => _step.Run(x => AuthorsFormula.Loss(x, _step.Target, null));
 
         [Benchmark(Description = "authors' formula, literal (global counts)")]
-        public float LiteralGlobal() => Step(() => AuthorsFormula.Loss(_logits, _target, _globalCounts));
+        public float LiteralGlobal() => _step.Run(x => AuthorsFormula.Loss(x, _step.Target, _step.Counts));
+
+        /// <summary>The step without a loss (backward of logits.sum()): what every row pays for the setup itself.</summary>
+        [Benchmark(Description = "setup only: logits.sum()")]
+        public float SetupOnly() => _step.Run(x => x.sum());
+    }
+
+    /// <summary>
+    /// The loss benchmarks' job: in-process (see Program), 1 launch, 3 warm-up and 15 measured iterations of about
+    /// 150 ms each, so that the 60 cases of <see cref="LossBenchmarks"/> take about 5 minutes.
+    /// </summary>
+    public sealed class LossBenchmarkConfig : ManualConfig
+    {
+        public LossBenchmarkConfig()
+        {
+            AddJob(Job.Default
+                .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(20), logOutput: true))
+                .WithLaunchCount(1)
+                .WithWarmupCount(3)
+                .WithIterationCount(15)
+                .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(150))
+                .WithId("LossShort"));
+        }
     }
 }

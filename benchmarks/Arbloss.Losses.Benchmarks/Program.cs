@@ -14,6 +14,21 @@ namespace Arbloss.Losses.Benchmarks
         /// </summary>
         public static void Main(string[] args)
         {
+            if (args.Length > 0 && args[0] == "--probe")
+            {
+                LossProbe.Time(args[1..]);
+                return;
+            }
+            if (args.Length > 0 && args[0] == "--heap")
+            {
+                LossProbe.Heap(args[1..]);
+                return;
+            }
+            if (args.Length > 0 && args[0] == "--memory")
+            {
+                LossProbe.Memory(args[1..]);
+                return;
+            }
             var job = Job.Default
                 .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(20), logOutput: true))
                 .WithLaunchCount(1)

@@ -76,7 +76,10 @@ namespace Arbloss.Losses
         /// <summary>
         /// Whether each call checks that targets lie in [0, C) and (global counts) that every target's class has a
         /// positive count. Costs one device synchronisation per call on a GPU; default true. With batch counts and
-        /// CPU targets the check is part of counting the classes on the host, so it always runs.
+        /// CPU targets the check is part of counting the classes on the host, so it always runs. Switched off, valid
+        /// input gives exactly the same result; with global counts on the CPU a target outside [0, C) then fails inside
+        /// libtorch with TorchSharp's exception (not an <see cref="ArgumentException"/>), and a target whose class has
+        /// count 0 gives an infinite loss.
         /// </summary>
         public bool ValidateTargets { get; set; } = true;
 
@@ -91,26 +94,26 @@ namespace Arbloss.Losses
         {
             CheckShapes(input, target);
             // No dispose scope on this hot path: every temporary is disposed explicitly (autograd keeps what it needs).
-            using var promoted = Functional.PromoteHalf(input);
-            var x = promoted ?? input;
+            // Half-precision logits are not copied: the log counts are float32 and x + log n promotes (ArbLossCore).
+            var dtype = Functional.ComputeType(input.dtype);
             if (CountSource == CountSource.Batch)
             {
                 if (target.device_type != DeviceType.CPU)
                 {
                     if (ValidateTargets) LossChecks.Values(target, NumClasses, null, nameof(target), nameof(target));
-                    using var deviceCounts = Functional.BatchLogCounts(target, NumClasses, x.dtype);
-                    return Functional.ArbLossCore(x, target, deviceCounts, reduction, Path);
+                    using var deviceCounts = Functional.BatchLogCounts(target, NumClasses, dtype);
+                    return Functional.ArbLossCore(input, target, deviceCounts, reduction, Path);
                 }
                 // One pass over the targets on the host both validates them and counts the classes. The composed path
                 // has consumed the log counts when it returns, so it writes them into a reused scratch tensor; the
                 // fused path keeps them for its backward and gets a fresh one.
-                var path = Path == Functional.CorePath.Auto ? Functional.ChoosePath(x) : Path;
-                var scratch = path == Functional.CorePath.Composed ? _scratch.Take(NumClasses, x.dtype) : null;
+                var path = Path == Functional.CorePath.Auto ? Functional.ChoosePath(input) : Path;
+                var scratch = path == Functional.CorePath.Composed ? _scratch.Take(NumClasses, dtype) : null;
                 Tensor? logCounts = null;
                 try
                 {
-                    logCounts = LossChecks.HostBatchLogCounts(target, NumClasses, x.dtype, nameof(target), scratch);
-                    return Functional.ArbLossCore(x, target, logCounts, reduction, path);
+                    logCounts = LossChecks.HostBatchLogCounts(target, NumClasses, dtype, nameof(target), scratch);
+                    return Functional.ArbLossCore(input, target, logCounts, reduction, path);
                 }
                 finally
                 {
@@ -124,8 +127,12 @@ namespace Arbloss.Losses
                 if (!LossChecks.SameDevice(buffer, input))
                     throw new ArgumentException($"The loss's class counts are on {buffer.device} but the logits are on {input.device}; call loss.to({input.device}) once after construction.", nameof(input));
                 if (ValidateTargets) LossChecks.TargetsAgainstGlobalCounts(target, _classCounts!, buffer, nameof(target), "classCounts");
-                using var cast = x.dtype == ScalarType.Float32 ? null : buffer.to_type(x.dtype);
-                return Functional.ArbLossCore(x, target, cast ?? log_class_counts_f32!, reduction, Path);
+                // The float32 copy serves float32 and half logits. loss.to(dtype) converts both buffers; then the
+                // counts are cast per call, so the loss is still computed in the logits' dtype.
+                var f32 = log_class_counts_f32!;
+                var counts = buffer.dtype == dtype ? buffer : f32.dtype == dtype ? f32 : null;
+                using var cast = counts is null ? buffer.to_type(dtype) : null;
+                return Functional.ArbLossCore(input, target, counts ?? cast!, reduction, Path);
             }
         }
 

@@ -15,7 +15,8 @@ namespace Arbloss.Losses
         /// logits shifted by the log class counts, computed in log-sum-exp form (exact, no clamp).
         /// </summary>
         /// <param name="input">Logits [B, C], float16, bfloat16, float32 or float64. Half-precision logits are
-        /// computed in float32; the loss is then float32 and the gradient comes back in the input's dtype.</param>
+        /// computed in float32; the loss is then float32 and the gradient comes back in the input's dtype (also
+        /// second-order gradients with create_graph).</param>
         /// <param name="target">Class indices [B], int64, in [0, C), on the logits' device.</param>
         /// <param name="classCounts">Per-class counts [C] on the logits' device (any real dtype), for example
         /// training-set counts, or batch counts all-reduced across processes or accumulated over several
@@ -25,7 +26,10 @@ namespace Arbloss.Losses
         /// <param name="reduction">Mean or Sum give a scalar, None gives [B]. For an empty batch Mean and Sum
         /// give 0 (not NaN) and None gives an empty vector; the gradient is then zero.</param>
         /// <param name="validate">Check targets and counts (one device synchronisation). Pass false on hot paths
-        /// whose inputs are known to be valid; invalid values then give undefined results.</param>
+        /// whose inputs are known to be valid: valid input gives exactly the same result. Invalid values are then not
+        /// reported as <see cref="ArgumentException"/>: on the CPU a target outside [0, C) fails inside libtorch with
+        /// TorchSharp's exception, a target whose count is 0 gives an infinite loss, and negative or non-finite counts
+        /// give NaN or infinite values.</param>
         /// <returns>The loss, a scalar or [B].</returns>
         /// <exception cref="ArgumentNullException">An argument is null.</exception>
         /// <exception cref="ArgumentException">Wrong rank, dtype, device or size; a target outside [0, C);
@@ -42,20 +46,20 @@ namespace Arbloss.Losses
             if (classCounts is not null) LossChecks.CountsShape(classCounts, input, nameof(classCounts));
             if (validate) LossChecks.Values(target, input.size(1), classCounts, nameof(target), nameof(classCounts));
 
-            using var promoted = PromoteHalf(input);
-            var x = promoted ?? input;
+            var dtype = ComputeType(input.dtype);
             using var logCounts = classCounts is null
-                ? BatchLogCounts(target, input.size(1), x.dtype)
-                : LogOf(classCounts, x.dtype);
-            return ArbLossCore(x, target, logCounts, reduction, path);
+                ? BatchLogCounts(target, input.size(1), dtype)
+                : LogOf(classCounts, dtype);
+            return ArbLossCore(input, target, logCounts, reduction, path);
         }
 
         /// <summary>Half-precision logits promoted to float32 (a new tensor), other logits as they are; for use inside a dispose scope.</summary>
-        internal static Tensor ComputeInput(Tensor input) => PromoteHalf(input) ?? input;
+        internal static Tensor ComputeInput(Tensor input) => IsHalf(input.dtype) ? input.to_type(ScalarType.Float32) : input;
 
-        /// <summary>A float32 copy of half-precision (float16, bfloat16) logits; null when no promotion is needed.</summary>
-        internal static Tensor? PromoteHalf(Tensor input) =>
-            input.dtype == ScalarType.Float16 || input.dtype == ScalarType.BFloat16 ? input.to_type(ScalarType.Float32) : null;
+        /// <summary>The dtype a loss is computed in: float32 for float16 and bfloat16 logits, the logits' own otherwise.</summary>
+        internal static ScalarType ComputeType(ScalarType logits) => IsHalf(logits) ? ScalarType.Float32 : logits;
+
+        private static bool IsHalf(ScalarType dtype) => dtype == ScalarType.Float16 || dtype == ScalarType.BFloat16;
 
         /// <summary>log of a counts tensor in <paramref name="dtype"/> (a new tensor).</summary>
         private static Tensor LogOf(Tensor counts, ScalarType dtype)
@@ -84,16 +88,40 @@ namespace Arbloss.Losses
 
         /// <summary>
         /// The loss on already validated inputs: cross-entropy of <c>x + logCounts</c>, by the composition or by
-        /// <see cref="FusedArbLoss"/> (<paramref name="path"/>; tests force either).
+        /// <see cref="FusedArbLoss"/> (<paramref name="path"/>; tests force either). <paramref name="x"/> may be half
+        /// precision: <paramref name="logCounts"/> is then float32, the sum <c>x + logCounts</c> is float32 by type
+        /// promotion (recorded, so the gradient comes back in the logits' dtype and create_graph sees the logits
+        /// themselves), and so is the loss.
         /// </summary>
         internal static Tensor ArbLossCore(Tensor x, Tensor target, Tensor logCounts, nn.Reduction reduction, CorePath path = CorePath.Auto)
         {
-            if (x.size(0) == 0) return EmptyBatchLoss(x, reduction);
+            if (x.size(0) == 0)
+            {
+                if (!IsHalf(x.dtype)) return EmptyBatchLoss(x, reduction);
+                using var promoted = x.to_type(ScalarType.Float32);
+                return EmptyBatchLoss(promoted, reduction);
+            }
             if (path == CorePath.Auto) path = ChoosePath(x);
             if (path == CorePath.Fused)
                 return FusedArbLoss.Apply(x, target, logCounts, reduction);
-            using var shifted = x.add(logCounts);
+            using var shifted = x.add(logCounts, Constants.One);
             return nn.functional.cross_entropy(shifted, target, reduction: reduction);
+        }
+
+        /// <summary>
+        /// Scalars the hot paths hand to TorchSharp, created once. TorchSharp turns a .NET number passed where it takes a
+        /// <see cref="Scalar"/> (including the implicit <c>alpha = 1</c> of <c>Tensor.add(Tensor)</c>) into a small
+        /// native object that only the finalizer frees. Made per call, those sit between the large buffers of a training
+        /// step and keep glibc from reusing the buffers' memory: the heap then grows by a buffer per step and every step
+        /// writes to fresh pages (the fresh-leaf collapse in benchmarks/README.md).
+        /// </summary>
+        internal static class Constants
+        {
+            /// <summary>1, e.g. the <c>alpha</c> of an addition.</summary>
+            internal static readonly Scalar One = 1.ToScalar();
+
+            /// <summary>-1.</summary>
+            internal static readonly Scalar MinusOne = (-1).ToScalar();
         }
 
         /// <summary>

@@ -44,9 +44,10 @@ namespace Arbloss.Losses
         public override string Name => "ArbLossBackward";
 
         /// <summary>
-        /// Computes the loss of <paramref name="x"/> [B, C] (float32 or float64, B &gt; 0) against
-        /// <paramref name="target"/> [B] with the per-class offsets <paramref name="logCounts"/> [C] (same dtype and
-        /// device), already validated by the caller.
+        /// Computes the loss of <paramref name="x"/> [B, C] (B &gt; 0; float32 or float64, or half precision computed
+        /// in float32) against <paramref name="target"/> [B] with the per-class offsets <paramref name="logCounts"/> [C]
+        /// (in the computation dtype, on the logits' device), already validated by the caller. <paramref name="x"/> is
+        /// the caller's tensor itself, not a copy: with create_graph the backward rebuilds the gradient from it.
         /// </summary>
         internal static Tensor Apply(Tensor x, Tensor target, Tensor logCounts, nn.Reduction reduction)
         {
@@ -81,7 +82,7 @@ namespace Arbloss.Losses
             state.Temporaries.Add(logits);
 
             Tensor probs, loss;
-            using (var shifted = x.add(logCounts))
+            using (var shifted = x.add(logCounts, Functional.Constants.One))
             {
                 probs = shifted.softmax(1);
                 state.Temporaries.Add(probs);
@@ -131,11 +132,11 @@ namespace Arbloss.Losses
                     else
                     {
                         // Another backward through a retained graph: the saved storage holds the old gradient.
-                        using var shifted = logits.add(offsets);
+                        using var shifted = logits.add(offsets, Functional.Constants.One);
                         grad = shifted.softmax(1);
                     }
                     // (p - onehot(y)) * dL
-                    using (var minusOne = torch.full(targets.size(0), 1, -1.0, grad.dtype, grad.device))
+                    using (var minusOne = torch.full(targets.size(0), 1, Functional.Constants.MinusOne, grad.dtype, grad.device))
                         grad.scatter_add_(1, targets, minusOne);
                     using var scale = Scale(grad_output, grad.size(0), state.Reduction);
                     grad.mul_(scale);
@@ -144,6 +145,9 @@ namespace Arbloss.Losses
             finally
             {
                 foreach (var t in saved) t.Dispose();
+                // TorchSharp wraps the incoming gradient for this call only; without a dispose scope the wrapper would
+                // wait for the finalizer (see Functional.Constants for why that matters).
+                grad_output.Dispose();
             }
             (t_returnedGradients ??= new()).Add(grad);
             return new List<Tensor> { grad, null!, null!, null! };
@@ -192,21 +196,30 @@ namespace Arbloss.Losses
             return rows?.ToArray() ?? Array.Empty<long>();
         }
 
-        private static Tensor Scale(Tensor gradOutput, long batch, nn.Reduction reduction) => reduction switch
+        private static Tensor Scale(Tensor gradOutput, long batch, nn.Reduction reduction)
         {
-            nn.Reduction.Mean => gradOutput.div(batch),
-            nn.Reduction.Sum => gradOutput.alias(),
-            _ => gradOutput.unsqueeze(1),
-        };
+            switch (reduction)
+            {
+                case nn.Reduction.Mean:
+                    using (var divisor = batch.ToScalar()) return gradOutput.div(divisor);
+                case nn.Reduction.Sum:
+                    return gradOutput.alias();
+                default:
+                    return gradOutput.unsqueeze(1);
+            }
+        }
 
-        /// <summary>(softmax(input + offsets) - onehot(target)) * dL with recorded operations; target is a [B, 1] column.</summary>
+        /// <summary>
+        /// (softmax(input + offsets) - onehot(target)) * dL with recorded operations; target is a [B, 1] column. For
+        /// half-precision input the sum is float32 by promotion and the engine casts the result back to the input's dtype.
+        /// </summary>
         private static Tensor DifferentiableGradient(Tensor input, Tensor target, Tensor offsets, Tensor gradOutput, nn.Reduction reduction)
         {
-            using var shifted = input.add(offsets);
+            using var shifted = input.add(offsets, Functional.Constants.One);
             using var probs = shifted.softmax(1);
             using var flatTarget = target.squeeze(1);
             using var oneHot = nn.functional.one_hot(flatTarget, input.size(1));
-            using var oneHotTyped = oneHot.to_type(input.dtype);
+            using var oneHotTyped = oneHot.to_type(probs.dtype);
             using var difference = probs.sub(oneHotTyped);
             using var scale = Scale(gradOutput, input.size(0), reduction);
             return difference.mul(scale);

@@ -67,9 +67,10 @@ namespace Arbloss.Losses
                 if (Tau > 0) LossChecks.TargetsAgainstGlobalCounts(target, _classCounts, logit_adjustment, nameof(target), "classCounts");
                 else LossChecks.Values(target, NumClasses, null, nameof(target), nameof(target));
             }
-            using var scope = NewDisposeScope();
-            var x = Functional.ComputeInput(input);
-            return Functional.ArbLossCore(x, target, logit_adjustment.to_type(x.dtype), reduction).MoveToOuterDisposeScope();
+            // The logits go in as they are (half precision promotes in x + adjustment), so create_graph sees them.
+            var dtype = Functional.ComputeType(input.dtype);
+            using var cast = logit_adjustment.dtype == dtype ? null : logit_adjustment.to_type(dtype);
+            return Functional.ArbLossCore(input, target, cast ?? logit_adjustment, reduction);
         }
 
         /// <inheritdoc />

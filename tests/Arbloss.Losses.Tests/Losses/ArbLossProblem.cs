@@ -66,6 +66,17 @@ namespace Arbloss.Losses.Tests.Losses
 
         public long[] BatchCounts() => Enumerable.Range(0, Classes).Select(j => (long)Target.Count(t => t == j)).ToArray();
 
+        /// <summary>The counts the mode uses, as doubles: the batch's or the global ones.</summary>
+        public double[] ModeCounts() =>
+            Mode == CountSource.Batch ? HostReference.BatchCounts(Target, Classes) : GlobalCounts.Select(c => (double)c).ToArray();
+
+        /// <summary>The expected output (a scalar for Mean and Sum, [B] for None) from the host reference in doubles.</summary>
+        public double[] HostLoss() => HostReference.Reduce(HostReference.Arb(Logits, Batch, Classes, Target, ModeCounts()), Reduction);
+
+        /// <summary>The expected gradient of <see cref="Objective"/> from the host reference in doubles, row-major.</summary>
+        public double[] HostGradient() =>
+            HostReference.ArbGradient(Logits, Batch, Classes, Target, ModeCounts(), HostReference.RowWeights(Batch, Reduction));
+
         public override string ToString() =>
             $"B={Batch} C={Classes} mode={Mode} reduction={Reduction} path={Path} target=[{string.Join(",", Target)}] counts=[{string.Join(",", GlobalCounts)}]";
     }

@@ -11,8 +11,18 @@ namespace Arbloss.Losses.Tests.Losses
     /// <c>cross_entropy(x + log n)</c>: values, gradients, path choice, extreme logits and autograd corner cases.
     /// The random-shape properties in <see cref="ArbLossPropertyTests"/> run on both paths as well.
     /// </summary>
+    [Collection("Heap")]
     public class FusedArbLossTests
     {
+        [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+        private struct MallInfo2
+        {
+            public nuint Arena, Ordblks, Smblks, Hblks, Hblkhd, Usmblks, Fsmblks, Uordblks, Fordblks, Keepcost;
+        }
+
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mallinfo2")]
+        private static extern MallInfo2 NativeMallInfo2();
+
         // Above Functional.FusedMinElements, so the automatic choice is the fused path.
         private const int Batch = 300, Classes = 1000;
 
@@ -216,5 +226,50 @@ namespace Arbloss.Losses.Tests.Losses
                 Assert.Equal(first.Value * (step + 1), n, 3);
             }
         }
+
+        /// <summary>
+        /// Steps on a fresh leaf each (x = logits.clone().requires_grad_(true)) must not grow glibc's heap. A native
+        /// object left to the finalizer per call (a TorchSharp Scalar from a number passed as a Scalar) sits between a
+        /// step's buffers and keeps their memory from being reused: the heap then grew by about one [B, C] buffer per
+        /// step and each step ran on fresh pages (the fresh-leaf collapse, benchmarks/README.md). Linux/glibc only;
+        /// in a collection of its own so no other test allocates meanwhile.
+        /// </summary>
+        [Fact]
+        public void FreshLeafStepsDoNotGrowTheHeap()
+        {
+            if (!OperatingSystem.IsLinux()) return;
+            Func<long> arena;
+            try
+            {
+                NativeMallInfo2();
+                arena = () => (long)NativeMallInfo2().Arena;
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                return; // not glibc
+            }
+            const int B = 256, C = 4096, Steps = 80;
+            var counts = Enumerable.Range(0, C).Select(j => 1L + j % 97).ToArray();
+            using var loss = new ArbLoss(counts) { Path = Functional.CorePath.Fused };
+            using var logits = randn(B, C);
+            using var target = randint(0, C, new long[] { B }, ScalarType.Int64);
+            void Step()
+            {
+                using var scope = NewDisposeScope();
+                var x = logits.clone().requires_grad_(true);
+                loss.call(x, target).backward();
+            }
+            for (int i = 0; i < 5; i++) Step();
+            long before = arena();
+            for (int i = 0; i < Steps; i++) Step();
+            double grownBuffers = (arena() - before) / (B * C * 4.0);
+            Assert.True(grownBuffers < 0.15 * Steps, $"the heap grew by {grownBuffers:F1} [B, C] buffers in {Steps} steps");
+        }
+    }
+
+    /// <summary>Tests that measure the process's heap run alone.</summary>
+    [CollectionDefinition("Heap", DisableParallelization = true)]
+    public sealed class HeapCollection
+    {
     }
 }
