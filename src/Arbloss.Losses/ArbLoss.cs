@@ -29,16 +29,24 @@ namespace Arbloss.Losses
         // Registered buffers (global counts only); field names equal buffer names so Module.to() updates them.
         private Tensor? log_class_counts;
         private Tensor? log_class_counts_f32;
+        private Tensor? class_counts;
+        private Tensor? class_weight;
         private readonly long[]? _classCounts;
         private readonly ScratchTensor _scratch = new();
 
         /// <summary>ARB-Loss with global counts: the training set's per-class counts.</summary>
         /// <param name="classCounts">Number of training samples of each class; length = number of classes.
         /// Classes with count 0 never receive repulsion; a target of such a class is an error.</param>
-        /// <param name="reduction">Mean (default) or Sum give a scalar; None gives one loss per sample.</param>
+        /// <param name="reduction">Mean (default) or Sum give a scalar; None gives one loss per sample (position).</param>
+        /// <param name="ignoreIndex">Target value of positions that give no loss, no gradient and no count (default -100, as
+        /// TorchSharp; segmentation data often use 255).</param>
+        /// <param name="labelSmoothing">Label smoothing in [0, 1] on the count-adjusted logits, as <c>cross_entropy</c>'s.</param>
+        /// <param name="weight">Optional per-class weights [C] (floating point, finite, non-negative), as <c>cross_entropy</c>'s;
+        /// a registered buffer, so <c>loss.to(device)</c> moves it.</param>
         /// <exception cref="ArgumentNullException"><paramref name="classCounts"/> is null.</exception>
-        /// <exception cref="ArgumentException">The counts are empty, negative, or all zero.</exception>
-        public ArbLoss(long[] classCounts, nn.Reduction reduction = nn.Reduction.Mean) : base(reduction)
+        /// <exception cref="ArgumentException">The counts are empty, negative, or all zero; the weight has the wrong length or values.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1].</exception>
+        public ArbLoss(long[] classCounts, nn.Reduction reduction = nn.Reduction.Mean, long ignoreIndex = -100, double labelSmoothing = 0, Tensor? weight = null) : base(reduction)
         {
             if (classCounts is null) throw new ArgumentNullException(nameof(classCounts));
             LossChecks.HostCounts(classCounts.Select(c => (double)c).ToArray(), nameof(classCounts));
@@ -48,21 +56,52 @@ namespace Arbloss.Losses
             // Buffers belong to the module, not to whatever dispose scope the caller has open.
             log_class_counts = tensor(classCounts.Select(c => Math.Log(c)).ToArray(), ScalarType.Float64).DetachFromDisposeScope();
             log_class_counts_f32 = log_class_counts.to_type(ScalarType.Float32).DetachFromDisposeScope();
+            class_counts = tensor(classCounts.Select(c => (double)c).ToArray(), ScalarType.Float64).DetachFromDisposeScope();
+            SetOptions(ignoreIndex, labelSmoothing, weight);
             RegisterComponents();
         }
 
         /// <summary>ARB-Loss with batch counts (the authors' default): each call counts the classes in its targets.</summary>
         /// <param name="numClasses">Number of classes C (the logits' second dimension).</param>
-        /// <param name="reduction">Mean (default) or Sum give a scalar; None gives one loss per sample.</param>
-        /// <exception cref="ArgumentOutOfRangeException"><paramref name="numClasses"/> is less than 1.</exception>
-        public ArbLoss(int numClasses, nn.Reduction reduction = nn.Reduction.Mean) : base(reduction)
+        /// <param name="reduction">Mean (default) or Sum give a scalar; None gives one loss per sample (position).</param>
+        /// <param name="ignoreIndex">Target value of positions that give no loss, no gradient and no count (default -100).</param>
+        /// <param name="labelSmoothing">Label smoothing in [0, 1] on the count-adjusted logits; spread over the classes
+        /// present in the call (the others have probability 0).</param>
+        /// <param name="weight">Optional per-class weights [C], as <c>cross_entropy</c>'s; a registered buffer.</param>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="numClasses"/> is less than 1, or
+        /// <paramref name="labelSmoothing"/> is outside [0, 1].</exception>
+        /// <exception cref="ArgumentException">The weight has the wrong length or values.</exception>
+        public ArbLoss(int numClasses, nn.Reduction reduction = nn.Reduction.Mean, long ignoreIndex = -100, double labelSmoothing = 0, Tensor? weight = null) : base(reduction)
         {
             if (numClasses < 1)
                 throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "The number of classes must be at least 1.");
             CountSource = CountSource.Batch;
             NumClasses = numClasses;
+            SetOptions(ignoreIndex, labelSmoothing, weight);
             RegisterComponents();
         }
+
+        private void SetOptions(long ignoreIndex, double labelSmoothing, Tensor? weight)
+        {
+            if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
+                throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "Label smoothing must lie in [0, 1] (0: none).");
+            IgnoreIndex = ignoreIndex;
+            LabelSmoothing = labelSmoothing;
+            if (weight is null) return;
+            if (weight.IsInvalid || weight.dim() != 1 || weight.size(0) != NumClasses || !weight.is_floating_point())
+                throw new ArgumentException($"The class weight must be a floating-point vector of {NumClasses} (one per class); got {(weight.IsInvalid ? "a disposed tensor" : $"{weight.dtype} [{string.Join(", ", weight.shape)}]")}.", nameof(weight));
+            using (var w64 = weight.to_type(ScalarType.Float64).cpu().contiguous()) LossChecks.HostWeights(w64.data<double>().ToArray(), NumClasses, nameof(weight));
+            class_weight = weight.detach().clone().DetachFromDisposeScope();
+        }
+
+        /// <summary>Target value of positions that give no loss, no gradient and no count.</summary>
+        public long IgnoreIndex { get; private set; }
+
+        /// <summary>Label smoothing in [0, 1] on the count-adjusted logits (0: none).</summary>
+        public double LabelSmoothing { get; private set; }
+
+        /// <summary>The per-class weights (a registered buffer, on the module's device), or null.</summary>
+        public Tensor? Weight => class_weight;
 
         /// <summary>Where the class counts come from.</summary>
         public CountSource CountSource { get; }
@@ -91,6 +130,28 @@ namespace Arbloss.Losses
         /// <exception cref="ArgumentException">Wrong rank, dtype, device, batch or class size; a target outside [0, C);
         /// or, with global counts, a target whose class count is 0.</exception>
         public override Tensor forward(Tensor input, Tensor target)
+        {
+            if (Functional.NeedsDense(input ?? throw new ArgumentNullException(nameof(input)), class_weight, LabelSmoothing))
+                return DenseForward(input, target, CountSource == CountSource.Global ? class_counts : null);
+            try
+            {
+                return FastForward(input, target);
+            }
+            catch (ArgumentException) when (Functional.HoldsIgnoreIndex(target, IgnoreIndex))
+            {
+                // [B, C] targets with ignored entries: the target check found them; the option path handles them.
+                return DenseForward(input, target, CountSource == CountSource.Global ? class_counts : null);
+            }
+        }
+
+        private Tensor DenseForward(Tensor input, Tensor target, Tensor? counts)
+        {
+            if (input.dim() < 2 || input.size(1) != NumClasses)
+                throw new ArgumentException($"The logits [{string.Join(", ", input.shape)}] must have {NumClasses} classes in dimension 1 ([N, C] or [N, C, d1, ..., dk]).", nameof(input));
+            return ArbDense.Loss(input, target, counts, class_weight, IgnoreIndex, LabelSmoothing, reduction, ValidateTargets);
+        }
+
+        private Tensor FastForward(Tensor input, Tensor target)
         {
             CheckShapes(input, target);
             // No dispose scope on this hot path: every temporary is disposed explicitly (autograd keeps what it needs).
@@ -147,9 +208,21 @@ namespace Arbloss.Losses
         /// <exception cref="ArgumentException">As <see cref="Functional.arb_loss"/>.</exception>
         public Tensor forward(Tensor input, Tensor target, Tensor classCounts)
         {
-            CheckShapes(input, target);
             if (classCounts is null) throw new ArgumentNullException(nameof(classCounts));
-            return Functional.ArbLossChecked(input, target, classCounts, reduction, ValidateTargets, Path);
+            if (Functional.NeedsDense(input ?? throw new ArgumentNullException(nameof(input)), class_weight, LabelSmoothing))
+            {
+                if (ValidateTargets) LossChecks.CountTensorValues(classCounts, nameof(classCounts));
+                return DenseForward(input, target, classCounts);
+            }
+            try
+            {
+                CheckShapes(input, target);
+                return Functional.ArbLossChecked(input, target, classCounts, reduction, ValidateTargets, Path);
+            }
+            catch (ArgumentException) when (Functional.HoldsIgnoreIndex(target, IgnoreIndex))
+            {
+                return DenseForward(input, target, classCounts);
+            }
         }
 
         private void CheckShapes(Tensor input, Tensor target)
@@ -167,6 +240,8 @@ namespace Arbloss.Losses
             {
                 log_class_counts?.Dispose();
                 log_class_counts_f32?.Dispose();
+                class_counts?.Dispose();
+                class_weight?.Dispose();
                 _scratch.Dispose();
             }
             base.Dispose(disposing);

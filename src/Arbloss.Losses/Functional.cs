@@ -30,13 +30,61 @@ namespace Arbloss.Losses
         /// reported as <see cref="ArgumentException"/>: on the CPU a target outside [0, C) fails inside libtorch with
         /// TorchSharp's exception, a target whose count is 0 gives an infinite loss, and negative or non-finite counts
         /// give NaN or infinite values.</param>
-        /// <returns>The loss, a scalar or [B].</returns>
+        /// <param name="weight">Optional per-class weights [C] on the logits' device, as <c>cross_entropy</c>'s (Mean divides
+        /// by the sum of the targets' weights).</param>
+        /// <param name="ignoreIndex">Target value of positions that give no loss, no gradient and no count (TorchSharp's
+        /// default -100; segmentation data often use 255).</param>
+        /// <param name="labelSmoothing">Label smoothing in [0, 1], as <c>cross_entropy</c>'s, on the count-adjusted logits; the
+        /// smoothing is spread over the classes with a positive count (all classes when every count is positive).</param>
+        /// <returns>The loss, a scalar, [B] or [N, d1, ..., dk] (None).</returns>
+        /// <remarks>Accepts what <c>cross_entropy</c> accepts: logits [B, C] with targets [B], or dense logits
+        /// [N, C, d1, ..., dk] with targets [N, d1, ..., dk] (every position a sample; batch counts count the
+        /// non-ignored positions of the call). Ignored positions get exactly zero gradient and are not in the mean; when
+        /// every position is ignored the loss is 0 with zero gradient.</remarks>
         /// <exception cref="ArgumentNullException">An argument is null.</exception>
-        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size; a target outside [0, C);
-        /// negative, NaN or infinite counts; or a target whose count is 0.</exception>
+        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size (targets must have the logits' shape
+        /// without dimension 1); a target outside [0, C) that is not the ignore index; negative, NaN or infinite counts;
+        /// a target whose count is 0; a weight of the wrong length, dtype or device.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1].</exception>
         public static Tensor arb_loss(Tensor input, Tensor target, Tensor? classCounts = null,
-            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true) =>
-            ArbLossChecked(input, target, classCounts, reduction, validate, CorePath.Auto);
+            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true, Tensor? weight = null, long ignoreIndex = -100, double labelSmoothing = 0)
+        {
+            if (input is null) throw new ArgumentNullException(nameof(input));
+            if (target is null) throw new ArgumentNullException(nameof(target));
+            if (NeedsDense(input, weight, labelSmoothing))
+                return Dense(input, target, classCounts, weight, ignoreIndex, labelSmoothing, reduction, validate);
+            try
+            {
+                return ArbLossChecked(input, target, classCounts, reduction, validate, CorePath.Auto);
+            }
+            catch (ArgumentException) when (HoldsIgnoreIndex(target, ignoreIndex))
+            {
+                // [B, C] targets with ignored entries: the target check found them; the option path handles them.
+                return Dense(input, target, classCounts, weight, ignoreIndex, labelSmoothing, reduction, validate);
+            }
+        }
+
+        /// <summary>The option path (<see cref="ArbDense"/>) with the count and weight checks of the functional form.</summary>
+        internal static Tensor Dense(Tensor input, Tensor target, Tensor? classCounts, Tensor? weight, long ignoreIndex, double labelSmoothing,
+            nn.Reduction reduction, bool validate)
+        {
+            if (classCounts is not null && validate) LossChecks.CountTensorValues(classCounts, nameof(classCounts));
+            if (weight is not null) LossChecks.WeightTensor(weight, input, nameof(weight), values: validate);
+            return ArbDense.Loss(input, target, classCounts, weight, ignoreIndex, labelSmoothing, reduction, validate);
+        }
+
+        /// <summary>Whether a call needs the dense / option path rather than the [B, C] fast paths: dense logits, a weight,
+        /// or label smoothing. (Targets holding the ignore index are recognised when the fast path's target check fails.)</summary>
+        internal static bool NeedsDense(Tensor input, Tensor? weight, double labelSmoothing) =>
+            input.dim() != 2 || weight is not null || labelSmoothing != 0;
+
+        /// <summary>Whether any target equals the ignore index (after a failed target check; not on the hot path).</summary>
+        internal static bool HoldsIgnoreIndex(Tensor target, long ignoreIndex)
+        {
+            if (target is null || target.IsInvalid || target.dtype != ScalarType.Int64 || target.numel() == 0) return false;
+            using var hit = target.eq(ignoreIndex).any();
+            return hit.item<bool>();
+        }
 
         /// <summary><see cref="arb_loss"/> with the computation path chosen by the caller (tests force either).</summary>
         internal static Tensor ArbLossChecked(Tensor input, Tensor target, Tensor? classCounts, nn.Reduction reduction, bool validate, CorePath path)

@@ -142,6 +142,66 @@ namespace Arbloss.Losses.Tests.Losses
             Assert.All(LossTestKit.Values(z2.grad!), g => Assert.Equal(0.0, g));
         }
 
+        [Property(MaxTest = 30)]
+        public void TheModuleAndTheFunctionalFormTakeTheOptionsAsTheCoreDoes(int seed, bool global)
+        {
+            var p = Problem.Random(seed, global);
+            var (z, y, n, w) = Tensors(p);
+            var counts = p.Counts?.Select(c => (long)c).ToArray();
+            using var module = counts is null
+                ? new ArbLoss(p.C, ignoreIndex: Ignore, labelSmoothing: p.Smoothing, weight: w)
+                : new ArbLoss(counts, ignoreIndex: Ignore, labelSmoothing: p.Smoothing, weight: w);
+            using var expected = ArbDense.Loss(z, y, n, w, Ignore, p.Smoothing, nn.Reduction.Mean, true);
+            using var viaModule = module.call(z, y);
+            using var viaFunctional = Functional.arb_loss(z, y, n, weight: w, ignoreIndex: Ignore, labelSmoothing: p.Smoothing);
+            Assert.Equal(expected.item<double>(), viaModule.item<double>(), 12);
+            Assert.Equal(expected.item<double>(), viaFunctional.item<double>(), 12);
+            Assert.Equal(Host(p).Mean, viaModule.item<double>(), 9);
+        }
+
+        [Fact]
+        public void WithoutOptionsTheClassificationPathIsUnchangedBitForBit()
+        {
+            torch.manual_seed(4);
+            using var z = torch.randn(64, 10);
+            using var y = torch.randint(0, 10, new long[] { 64 });
+            var counts = Enumerable.Range(0, 10).Select(i => (long)(100 >> (i / 2)) + 1).ToArray();
+            foreach (var (plain, options) in new[] { (new ArbLoss(counts), new ArbLoss(counts, ignoreIndex: 255)), (new ArbLoss(10), new ArbLoss(10, ignoreIndex: 255)) })
+            {
+                using (plain)
+                using (options)
+                using (var a = plain.call(z, y))
+                using (var b = options.call(z, y))
+                    Assert.Equal(a.item<float>(), b.item<float>());
+            }
+            using var f1 = Functional.arb_loss(z, y);
+            using var f2 = Functional.arb_loss(z, y, ignoreIndex: 255, labelSmoothing: 0);
+            Assert.Equal(f1.item<float>(), f2.item<float>());
+        }
+
+        [Fact]
+        public void ClassificationTargetsMayHoldTheIgnoreIndex()
+        {
+            var z = tensor(new[] { 2.0, 0.5, -1.0, 0.0, 1.0, 3.0, 1.0, 1.0, 1.0 }, ScalarType.Float64).reshape(3, 3);
+            using var loss = new ArbLoss(3, ignoreIndex: -100);
+            using var withIgnored = loss.call(z, tensor(new long[] { 0, -100, 2 }));
+            using var without = loss.call(z.index_select(0, tensor(new long[] { 0, 2 })), tensor(new long[] { 0, 2 }));
+            Assert.Equal(without.item<double>(), withIgnored.item<double>(), 12);
+        }
+
+        [Fact]
+        public void TheWeightIsABufferThatFollowsTheModule()
+        {
+            using var w = tensor(new[] { 1.0f, 2.0f, 0.5f });
+            using var loss = new ArbLoss(3, weight: w);
+            Assert.Contains(loss.named_buffers(), b => b.name == "class_weight");
+            loss.to(ScalarType.Float64);
+            Assert.Equal(ScalarType.Float64, loss.Weight!.dtype);
+            Assert.Equal("weight", Assert.Throws<ArgumentException>(() => new ArbLoss(3, weight: torch.ones(4))).ParamName);
+            Assert.Equal("weight", Assert.Throws<ArgumentException>(() => new ArbLoss(3, weight: tensor(new[] { 1.0f, -1.0f, 1.0f }))).ParamName);
+            Assert.Equal("labelSmoothing", Assert.Throws<ArgumentOutOfRangeException>(() => new ArbLoss(3, labelSmoothing: 1.5)).ParamName);
+        }
+
         [Fact]
         public void BadInputIsNamed()
         {

@@ -184,7 +184,7 @@ namespace Arbloss.Losses.Tests.Losses
         {
             using var loss = new ArbLoss(Counts);
             var buffers = loss.named_buffers().ToDictionary(b => b.name, b => b.buffer);
-            Assert.Equal(new[] { "log_class_counts", "log_class_counts_f32" }, buffers.Keys.OrderBy(k => k).ToArray());
+            Assert.Equal(new[] { "class_counts", "log_class_counts", "log_class_counts_f32" }, buffers.Keys.OrderBy(k => k).ToArray());
             var values = new float[] { 0.5f, -1f, 2f, 0.25f, 1f, 1.5f, -0.5f, 3f };
             var target = new long[] { 0, 3 };
             var x = tensor(values).reshape(2, 4);

@@ -33,11 +33,13 @@ namespace Arbloss.Losses.Tests.Losses
         {
             using var loss = new ArbLoss(4);
             var y = tensor(new long[] { 0, 1 });
-            AssertRejects("input", () => loss.call(randn(2, 4, 1), y), "rank 3");
-            AssertRejects("input", () => loss.call(randn(8), y), "rank 1");
+            // Dense logits are accepted (every position a sample); their targets must then have the spatial shape.
+            AssertRejects("target", () => loss.call(randn(2, 4, 1), y), "without its class dimension");
+            AssertRejects("input", () => loss.call(randn(8), y), "classes in dimension 1");
             AssertRejects("input", () => loss.call(ones(2, 4, ScalarType.Int64), y), "floating point");
             AssertRejects("input", () => loss.call(randn(2, 5), y), "built for 4");
-            AssertRejects("input", () => Functional.arb_loss(randn(2, 4, 3), y));
+            AssertRejects("target", () => Functional.arb_loss(randn(2, 4, 3), y));
+            AssertRejects("input", () => Functional.arb_loss(randn(8), y));
         }
 
         [Fact]
