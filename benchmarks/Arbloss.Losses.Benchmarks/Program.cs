@@ -24,6 +24,11 @@ namespace Arbloss.Losses.Benchmarks
                 LossProbe.Heap(args[1..]);
                 return;
             }
+            if (args.Length > 0 && args[0] == "--dense-peak")
+            {
+                DenseProblem.PeakProbe(args[1..]);
+                return;
+            }
             if (args.Length > 0 && args[0] == "--memory")
             {
                 LossProbe.Memory(args[1..]);
