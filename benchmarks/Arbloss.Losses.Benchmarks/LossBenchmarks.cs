@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Arbloss.Losses.Benchmarks
 {
     /// <summary>
-    /// Forward + backward of a loss on logits [B, C] (CPU, 2 threads), the logits handed to the loss three ways
+    /// Forward + backward of a loss on logits [B, C] (CPU, 2 threads unless ARBLOSS_BENCH_THREADS says otherwise), the logits handed to the loss three ways
     /// (<see cref="LossSetup"/>: the output of a linear head over [B, 64] features, a fresh leaf per call, one reused
     /// leaf): TorchSharp's cross_entropy (baseline), ArbLoss with batch and with global counts, and the literal port of
     /// the authors' code (<see cref="AuthorsFormula"/>: counts, clamp to [-30, 30], exp, the repeated [B, C] ratio

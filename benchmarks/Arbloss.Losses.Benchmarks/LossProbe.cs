@@ -119,7 +119,7 @@ namespace Arbloss.Losses.Benchmarks
                 }
                 for (int m = 0; m < list.Count; m++) ratios[m].Add(medians[m] / medians[0]);
             }
-            Console.WriteLine($"## {shape} {setup} ({rounds} rounds x {calls} calls; load average {LoadAverage()})");
+            Console.WriteLine($"## {shape} {setup} ({rounds} rounds x {calls} calls, {LossStep.Threads} threads; load average {LoadAverage()})");
             for (int m = 0; m < list.Count; m++)
             {
                 var rs = ratios[m].OrderBy(v => v).ToArray();

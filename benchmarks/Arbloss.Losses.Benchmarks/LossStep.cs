@@ -51,10 +51,14 @@ namespace Arbloss.Losses.Benchmarks
         public long Classes => Counts.Length;
         public long Batch => Target.size(0);
 
-        /// <summary>Builds the problem for a "BxC" shape, with 2 intra-op threads and a fixed seed.</summary>
+        /// <summary>Intra-op threads: ARBLOSS_BENCH_THREADS, default 2.</summary>
+        public static int Threads =>
+            int.TryParse(Environment.GetEnvironmentVariable("ARBLOSS_BENCH_THREADS"), out var n) && n > 0 ? n : 2;
+
+        /// <summary>Builds the problem for a "BxC" shape, with <see cref="Threads"/> intra-op threads and a fixed seed.</summary>
         public static LossStep Create(string shape, LossSetup setup)
         {
-            torch.set_num_threads(2);
+            torch.set_num_threads(Threads);
             var parts = shape.Split('x').Select(int.Parse).ToArray();
             int b = parts[0], c = parts[1];
             torch.manual_seed(1);
