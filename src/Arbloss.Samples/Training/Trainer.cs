@@ -340,6 +340,7 @@ namespace Arbloss.Samples.Training
         {
             var cfg = _config;
             var device = _options.Device;
+            NativeHeap.KeepFreedMemory();
             var clock = Stopwatch.StartNew();
             model.train();
             criterion.ValidateTargets = false;
