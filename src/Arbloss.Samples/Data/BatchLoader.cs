@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -15,6 +16,18 @@ namespace Arbloss.Samples.Data
     /// on a background task while the model trains. Augmentation is seeded per sample from the options' seed and
     /// the sample's position in the order, so batches are identical whatever the thread timing.
     /// </summary>
+    /// <remarks>
+    /// <para>No buffer is allocated per batch: the samples are written in place into a ring of
+    /// <see cref="BatchLoaderOptions.RingSize"/> reused host tensors (page-locked with
+    /// <see cref="BatchLoaderOptions.PinMemory"/> when CUDA is available), 8-bit pixels for image sources
+    /// (<see cref="ISampleSource.Pixels"/>) and float32 for the others, with the labels beside them on the host
+    /// (<see cref="Batch.HostLabels"/>) and as a tensor.</para>
+    /// <para>The contract of the ring: a batch's buffer is not written again until the batch is disposed (and, after
+    /// copies to a CUDA device, until those copies have completed); the loader waits instead, building fewer batches
+    /// ahead. So dispose every batch when done with it. A consumer that holds <see cref="BatchLoaderOptions.RingSize"/>
+    /// undisposed batches and asks for another gets an <see cref="InvalidOperationException"/> (the batch could never
+    /// be built). A batch disposed after its enumeration ended is still valid until then.</para>
+    /// </remarks>
     public static class BatchLoader
     {
         /// <summary>Enumerates the batches of one pass over <paramref name="order"/>.</summary>
@@ -23,8 +36,8 @@ namespace Arbloss.Samples.Data
         /// <param name="batchSize">Samples per batch; the last batch may be smaller.</param>
         /// <param name="options">Parallelism, prefetching, augmentation and the first batch to produce.</param>
         /// <param name="cancellationToken">Stops the background work.</param>
-        /// <returns>Batches in order; the consumer disposes each. Abandoning the enumeration stops the producer
-        /// and disposes the batches it built ahead.</returns>
+        /// <returns>Batches in order; the consumer disposes each (see the remarks on buffer reuse). Abandoning the
+        /// enumeration stops the producer and disposes the batches it built ahead.</returns>
         /// <exception cref="ArgumentNullException">An argument is null.</exception>
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is not positive, or an
         /// index in <paramref name="order"/> lies outside the source.</exception>
@@ -47,19 +60,28 @@ namespace Arbloss.Samples.Data
         /// <returns>The number of batches, counting a smaller last one.</returns>
         public static int BatchCount(int samples, int batchSize) => (samples + batchSize - 1) / batchSize;
 
+        private static BatchRing Ring(ISampleSource source, int batchSize, int count, BatchLoaderOptions options) =>
+            new(source.SampleShape, source.Pixels is not null, Math.Min(batchSize, Math.Max(1, count)), options.RingSize, options.PinMemory);
+
         private static IEnumerable<Batch> Sequential(ISampleSource source, IReadOnlyList<int> order, int batchSize, BatchLoaderOptions options, CancellationToken token)
         {
             int batches = BatchCount(order.Count, batchSize);
+            using var ring = Ring(source, batchSize, order.Count, options);
             for (int b = options.FirstBatch; b < batches; b++)
             {
                 token.ThrowIfCancellationRequested();
-                yield return Build(source, order, batchSize, b, options, 1);
+                if (ring.Held >= ring.Capacity) throw ring.HeldTooMany();
+                var batch = Build(source, order, batchSize, b, options, 1, ring, wait: false, token);
+                ring.Hand();
+                batch.MarkHanded();
+                yield return batch;
             }
         }
 
         private static IEnumerable<Batch> Prefetched(ISampleSource source, IReadOnlyList<int> order, int batchSize, BatchLoaderOptions options, CancellationToken token)
         {
             int batches = BatchCount(order.Count, batchSize);
+            using var ring = Ring(source, batchSize, order.Count, options);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
             using var queue = new BlockingCollection<Batch>(Math.Max(1, options.Prefetch));
             var producer = Task.Run(() =>
@@ -68,7 +90,7 @@ namespace Arbloss.Samples.Data
                 {
                     for (int b = options.FirstBatch; b < batches && !stop.IsCancellationRequested; b++)
                     {
-                        var batch = Build(source, order, batchSize, b, options, options.Workers);
+                        var batch = Build(source, order, batchSize, b, options, options.Workers, ring, wait: true, stop.Token);
                         try
                         {
                             queue.Add(batch, stop.Token);
@@ -80,6 +102,10 @@ namespace Arbloss.Samples.Data
                         }
                     }
                 }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    // Stopped while waiting for a free buffer.
+                }
                 finally
                 {
                     queue.CompleteAdding();
@@ -87,8 +113,14 @@ namespace Arbloss.Samples.Data
             });
             try
             {
-                foreach (var batch in queue.GetConsumingEnumerable(token))
+                while (true)
+                {
+                    if (ring.Held >= ring.Capacity && !queue.IsCompleted) throw ring.HeldTooMany();
+                    if (!queue.TryTake(out var batch, Timeout.Infinite, token)) break;
+                    ring.Hand();
+                    batch.MarkHanded();
                     yield return batch;
+                }
                 producer.GetAwaiter().GetResult(); // surfaces a reader's exception
             }
             finally
@@ -106,53 +138,87 @@ namespace Arbloss.Samples.Data
             }
         }
 
-        private static Batch Build(ISampleSource source, IReadOnlyList<int> order, int batchSize, int batchIndex, BatchLoaderOptions options, int workers)
+        private static Batch Build(ISampleSource source, IReadOnlyList<int> order, int batchSize, int batchIndex, BatchLoaderOptions options, int workers,
+            BatchRing ring, bool wait, CancellationToken token)
         {
             int start = batchIndex * batchSize;
             int count = Math.Min(batchSize, order.Count - start);
-            int sampleSize = (int)source.SampleShape.Aggregate(1L, (a, b) => a * b);
-            var data = new float[(long)count * sampleSize];
-            var labels = new long[count];
-            void Fill(int i)
+            var slot = ring.Take(wait, token);
+            try
             {
-                int position = start + i;
-                var rng = options.Augment ? new Random(SampleSeed(options.Seed, position)) : null;
-                source.Read(order[position], data.AsSpan(i * sampleSize, sampleSize), rng);
-                labels[i] = source.Labels[order[position]];
-            }
-            if (workers <= 1 || count < 2)
-            {
-                for (int i = 0; i < count; i++) Fill(i);
-            }
-            else
-            {
-                try
+                slot.WaitForCopies(token);
+                var filler = new Filler(source, order, start, options, slot);
+                if (workers <= 1 || count < 2)
                 {
-                    Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers }, Fill);
+                    for (int i = 0; i < count; i++) filler.Fill(i);
                 }
-                catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+                else
                 {
-                    // A sample that cannot be read surfaces as itself (e.g. the list file and line of a bad image),
-                    // as it does with one worker, not wrapped.
-                    ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-                    throw;
+                    try
+                    {
+                        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers }, filler.Fill);
+                    }
+                    catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+                    {
+                        // A sample that cannot be read surfaces as itself (e.g. the list file and line of a bad image),
+                        // as it does with one worker, not wrapped.
+                        ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+                        throw;
+                    }
                 }
+                slot.HostLabels.AsSpan(0, count).CopyTo(MemoryMarshal.Cast<byte, long>(slot.LabelTensor.bytes));
+                return new Batch(batchIndex, slot, count, source.Pixels);
             }
-            var shape = new long[] { count }.Concat(source.SampleShape).ToArray();
-            return new Batch(batchIndex, tensor(data, shape), tensor(labels));
+            catch
+            {
+                slot.Return(handed: false);
+                throw;
+            }
+        }
+
+        /// <summary>Reads the samples of one batch into a slot, each straight into its place in the slot's tensor.</summary>
+        private sealed class Filler
+        {
+            private readonly ISampleSource _source;
+            private readonly IReadOnlyList<int> _order;
+            private readonly int _start;
+            private readonly BatchLoaderOptions _options;
+            private readonly BatchRing.Slot _slot;
+            private readonly bool _pixels;
+
+            public Filler(ISampleSource source, IReadOnlyList<int> order, int start, BatchLoaderOptions options, BatchRing.Slot slot)
+            {
+                _source = source;
+                _order = order;
+                _start = start;
+                _options = options;
+                _slot = slot;
+                _pixels = source.Pixels is not null;
+            }
+
+            public void Fill(int i)
+            {
+                int position = _start + i;
+                int index = _order[position];
+                ulong? seed = _options.Augment ? SampleSeed(_options.Seed, position) : null;
+                int n = _slot.SampleLength;
+                var memory = _slot.Samples.bytes;
+                if (_pixels) _source.ReadPixels(index, memory.Slice(i * n, n), seed);
+                else _source.Read(index, MemoryMarshal.Cast<byte, float>(memory).Slice(i * n, n), seed);
+                _slot.HostLabels[i] = _source.Labels[index];
+            }
         }
 
         /// <summary>The augmentation seed of the sample at <paramref name="position"/> of a pass seeded with <paramref name="seed"/>.</summary>
         /// <param name="seed">The pass's seed (e.g. derived from run seed and epoch).</param>
         /// <param name="position">Position in the pass.</param>
-        /// <returns>A seed for <see cref="Random"/>.</returns>
-        public static int SampleSeed(ulong seed, int position)
+        /// <returns>The seed handed to <see cref="ISampleSource.Read"/> and <see cref="ISampleSource.ReadPixels"/>.</returns>
+        public static ulong SampleSeed(ulong seed, int position)
         {
             ulong z = seed + 0x9E3779B97F4A7C15UL * (ulong)(position + 1);
             z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
             z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            z ^= z >> 31;
-            return (int)(z & 0x7FFFFFFF);
+            return z ^ (z >> 31);
         }
     }
 }

@@ -7,7 +7,7 @@ namespace Arbloss.Samples.Data
         /// without prefetching.</summary>
         public int Workers { get; init; } = 2;
 
-        /// <summary>Batches built ahead of the consumer.</summary>
+        /// <summary>Batches built ahead of the consumer (ignored when <see cref="Workers"/> is 0).</summary>
         public int Prefetch { get; init; } = 4;
 
         /// <summary>Whether samples are augmented (training) or only normalised (evaluation).</summary>
@@ -18,5 +18,21 @@ namespace Arbloss.Samples.Data
 
         /// <summary>First batch to produce (to continue an interrupted pass); earlier batches are skipped.</summary>
         public int FirstBatch { get; init; }
+
+        /// <summary>
+        /// Whether the reused host buffers are page-locked (pinned), so that <see cref="Batch.ImagesOn"/> and
+        /// <see cref="Batch.LabelsOn"/> copy to a CUDA device asynchronously. Honoured only when CUDA is available;
+        /// the trainer sets it when it trains on a CUDA device.
+        /// </summary>
+        public bool PinMemory { get; init; }
+
+        /// <summary>
+        /// Host buffers the loader reuses: <c>Prefetch + 2</c> with workers (the batches queued, the one being built and
+        /// the one the consumer holds), 2 without. A batch's buffer is written again only after the batch has been
+        /// disposed, so the consumer may hold up to <c>RingSize - 1</c> batches at once without slowing the loader below
+        /// its prefetch depth by more than the extra batches held; holding <c>RingSize</c> undisposed batches while
+        /// asking for the next one throws (it could never be built).
+        /// </summary>
+        public int RingSize => (Workers == 0 ? 0 : System.Math.Max(1, Prefetch)) + 2;
     }
 }

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 
 namespace Arbloss.Samples.Data
 {
-    /// <summary>Feature vectors held in memory ([N, D] floats) with their labels; read as they are (no augmentation).</summary>
+    /// <summary>Feature vectors held in memory ([N, D] floats) with their labels; read as they are (no augmentation, no pixel form: batches stay float32).</summary>
     public sealed class DenseVectorSource : ISampleSource
     {
         private readonly float[] _values;
@@ -39,7 +39,7 @@ namespace Arbloss.Samples.Data
         public IReadOnlyList<long> SampleShape => _shape;
 
         /// <inheritdoc />
-        public void Read(int index, Span<float> destination, Random? augmentation)
+        public void Read(int index, Span<float> destination, ulong? augmentationSeed)
         {
             if ((uint)index >= (uint)_labels.Length) throw new ArgumentOutOfRangeException(nameof(index), index, $"The set has {_labels.Length} vectors.");
             if (destination.Length != _dim) throw new ArgumentException($"Expected {_dim} floats, got {destination.Length}.", nameof(destination));

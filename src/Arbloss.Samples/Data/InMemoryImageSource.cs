@@ -1,20 +1,20 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Linq;
+using Arbloss.Samples.Data.ImageLists;
 
 namespace Arbloss.Samples.Data
 {
     /// <summary>
     /// Images held in memory as bytes in channel-major order ([N, C, H, W], values 0..255) with their labels.
-    /// <see cref="Read"/> normalises each channel as <c>(x / 255 - mean) / std</c> and applies the training
-    /// augmentation when given a random source.
+    /// <see cref="ReadPixels"/> gives the bytes (augmented when given a seed); <see cref="Read"/> normalises them per
+    /// channel as <c>(x / 255 - mean) / std</c> (<see cref="Pixels"/>).
     /// </summary>
     public sealed class InMemoryImageSource : ISampleSource
     {
         private readonly byte[] _pixels;
         private readonly long[] _labels;
-        private readonly float[] _scale;
-        private readonly float[] _shift;
         private readonly int _channels, _height, _width, _imageSize;
         private readonly long[] _shape;
 
@@ -26,7 +26,7 @@ namespace Arbloss.Samples.Data
         /// <param name="width">W.</param>
         /// <param name="mean">Per-channel mean of <c>x / 255</c>, length C.</param>
         /// <param name="std">Per-channel standard deviation of <c>x / 255</c>, length C, positive.</param>
-        /// <param name="augmentation">What <see cref="Read"/> does when given a random source.</param>
+        /// <param name="augmentation">What <see cref="Read"/> and <see cref="ReadPixels"/> do when given an augmentation seed.</param>
         /// <exception cref="ArgumentNullException">An array is null.</exception>
         /// <exception cref="ArgumentException">Sizes disagree, or a standard deviation is not positive.</exception>
         public InMemoryImageSource(byte[] pixels, long[] labels, int channels, int height, int width,
@@ -48,13 +48,12 @@ namespace Arbloss.Samples.Data
             _channels = channels;
             _height = height;
             _width = width;
-            _scale = std.Select(s => (float)(1.0 / (255.0 * s))).ToArray();
-            _shift = mean.Zip(std, (m, s) => (float)(-m / s)).ToArray();
+            Pixels = PixelNormalization.FromMeanStd(mean, std);
             _shape = new long[] { channels, height, width };
             Augmentation = augmentation;
         }
 
-        /// <summary>The augmentation applied when <see cref="Read"/> gets a random source.</summary>
+        /// <summary>The augmentation applied when <see cref="Read"/> or <see cref="ReadPixels"/> gets a seed.</summary>
         public ImageAugmentation Augmentation { get; }
 
         /// <inheritdoc />
@@ -72,42 +71,63 @@ namespace Arbloss.Samples.Data
         public ReadOnlySpan<byte> RawImage(int index) => _pixels.AsSpan(index * _imageSize, _imageSize);
 
         /// <inheritdoc />
-        public void Read(int index, Span<float> destination, Random? augmentation)
+        public PixelNormalization Pixels { get; }
+
+        /// <inheritdoc />
+        public void Read(int index, Span<float> destination, ulong? augmentationSeed)
+        {
+            if (destination.Length != _imageSize) throw new ArgumentException($"Expected {_imageSize} floats, got {destination.Length}.", nameof(destination));
+            var pixels = ArrayPool<byte>.Shared.Rent(_imageSize);
+            try
+            {
+                var span = pixels.AsSpan(0, _imageSize);
+                ReadPixels(index, span, augmentationSeed);
+                int plane = _height * _width;
+                for (int c = 0; c < _channels; c++)
+                    Pixels.NormalizeChannel(c, span.Slice(c * plane, plane), destination.Slice(c * plane, plane));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(pixels);
+            }
+        }
+
+        /// <inheritdoc />
+        public void ReadPixels(int index, Span<byte> destination, ulong? augmentationSeed)
         {
             if ((uint)index >= (uint)_labels.Length) throw new ArgumentOutOfRangeException(nameof(index), index, $"The set has {_labels.Length} images.");
-            if (destination.Length != _imageSize) throw new ArgumentException($"Expected {_imageSize} floats, got {destination.Length}.", nameof(destination));
+            if (destination.Length != _imageSize) throw new ArgumentException($"Expected {_imageSize} bytes, got {destination.Length}.", nameof(destination));
             var src = _pixels.AsSpan(index * _imageSize, _imageSize);
-            int plane = _height * _width;
-            if (augmentation is null || Augmentation == ImageAugmentation.None)
+            if (augmentationSeed is not ulong seed || Augmentation == ImageAugmentation.None)
             {
-                for (int c = 0; c < _channels; c++)
-                {
-                    float scale = _scale[c], shift = _shift[c];
-                    var s = src.Slice(c * plane, plane);
-                    var d = destination.Slice(c * plane, plane);
-                    for (int i = 0; i < plane; i++) d[i] = s[i] * scale + shift;
-                }
+                src.CopyTo(destination);
                 return;
             }
 
-            // Pad by 4 with zeros, crop at (dy, dx) in [0, 8], flip horizontally with probability 1/2.
+            // Pad by 4 with zeros, crop at (dy, dx) in [-4, 4], flip horizontally with probability 1/2.
             const int pad = 4;
-            int dy = augmentation.Next(2 * pad + 1) - pad, dx = augmentation.Next(2 * pad + 1) - pad;
-            bool flip = augmentation.Next(2) == 1;
+            var rng = new SampleRandom(seed);
+            int dy = rng.NextInt(2 * pad + 1) - pad, dx = rng.NextInt(2 * pad + 1) - pad;
+            bool flip = rng.NextInt(2) == 1;
+            int plane = _height * _width;
             for (int c = 0; c < _channels; c++)
             {
-                float scale = _scale[c], shift = _shift[c];
                 var s = src.Slice(c * plane, plane);
                 var d = destination.Slice(c * plane, plane);
                 for (int y = 0; y < _height; y++)
                 {
                     int sy = y + dy;
-                    bool rowInside = (uint)sy < (uint)_height;
+                    var row = d.Slice(y * _width, _width);
+                    if ((uint)sy >= (uint)_height)
+                    {
+                        row.Clear();
+                        continue;
+                    }
+                    var srcRow = s.Slice(sy * _width, _width);
                     for (int x = 0; x < _width; x++)
                     {
                         int sx = (flip ? _width - 1 - x : x) + dx;
-                        byte value = rowInside && (uint)sx < (uint)_width ? s[sy * _width + sx] : (byte)0;
-                        d[y * _width + x] = value * scale + shift;
+                        row[x] = (uint)sx < (uint)_width ? srcRow[sx] : (byte)0;
                     }
                 }
             }

@@ -4,7 +4,7 @@ using System.Linq;
 
 namespace Arbloss.Samples.Data
 {
-    /// <summary>A view of some samples of another <see cref="ISampleSource"/>, e.g. a long-tailed training subset.</summary>
+    /// <summary>A view of some samples of another <see cref="ISampleSource"/>, e.g. a long-tailed training subset; it has the pixel form when the full set has.</summary>
     public sealed class SubsetSource : ISampleSource
     {
         private readonly ISampleSource _inner;
@@ -40,10 +40,16 @@ namespace Arbloss.Samples.Data
         public IReadOnlyList<long> SampleShape => _inner.SampleShape;
 
         /// <inheritdoc />
-        public void Read(int index, Span<float> destination, Random? augmentation)
-        {
-            if ((uint)index >= (uint)_indices.Length) throw new ArgumentOutOfRangeException(nameof(index), index, $"The subset has {_indices.Length} samples.");
-            _inner.Read(_indices[index], destination, augmentation);
-        }
+        public PixelNormalization? Pixels => _inner.Pixels;
+
+        /// <inheritdoc />
+        public void Read(int index, Span<float> destination, ulong? augmentationSeed) => _inner.Read(Inner(index), destination, augmentationSeed);
+
+        /// <inheritdoc />
+        public void ReadPixels(int index, Span<byte> destination, ulong? augmentationSeed) => _inner.ReadPixels(Inner(index), destination, augmentationSeed);
+
+        private int Inner(int index) => (uint)index < (uint)_indices.Length
+            ? _indices[index]
+            : throw new ArgumentOutOfRangeException(nameof(index), index, $"The subset has {_indices.Length} samples.");
     }
 }

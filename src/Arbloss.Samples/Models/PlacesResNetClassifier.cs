@@ -226,6 +226,7 @@ namespace Arbloss.Samples.Models
             using (no_grad())
                 map = Bf16 ? model.FeatureMap(input, ScalarType.BFloat16) : model.FeatureMap(input);
             var x = Bf16 ? block.Forward(map, ScalarType.BFloat16) : block.call(map);
+            map.Dispose();   // the trunk's output is released once the block has read it
             return classifier.Pool(x).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
         }
 

@@ -196,11 +196,14 @@ namespace Arbloss.Samples.Models
         {
             CheckImages(input);
             using var scope = NewDisposeScope();
-            var x = LowPrecision.Conv(conv1, LowPrecision.Cast(input, compute), compute);
-            x = maxpool.call(relu.call(LowPrecision.Norm(bn1, x)));
+            var cast = LowPrecision.Cast(input, compute);
+            var x = LowPrecision.Replace(cast, LowPrecision.Conv(conv1, cast, compute), input);
+            x = LowPrecision.Replace(x, LowPrecision.Norm(bn1, x), input);
+            x = LowPrecision.Replace(x, maxpool.call(relu.call(x)), input);
+            // Each block's input is released once the block has run.
             foreach (var stage in _stageBlocks)
                 foreach (var block in stage)
-                    x = block.Forward(x, compute);
+                    x = LowPrecision.Replace(x, block.Forward(x, compute), input);
             return x.MoveToOuterDisposeScope();
         }
 

@@ -84,17 +84,26 @@ namespace Arbloss.Samples.Models
         internal Tensor Forward(Tensor input, ScalarType compute)
         {
             using var scope = NewDisposeScope();
-            var x = LowPrecision.Conv(conv1, LowPrecision.Cast(input, compute), compute);
-            x = relu.call(LowPrecision.Norm(bn1, x));
-            x = relu.call(LowPrecision.Norm(bn2, LowPrecision.Conv(conv2, x, compute)));
-            x = LowPrecision.Norm(bn3, LowPrecision.Conv(conv3, x, compute));
-            Tensor identity = input;
+            // Every intermediate is released once the next exists (autograd keeps what the backward needs).
+            var cast = LowPrecision.Cast(input, compute);
+            var x = LowPrecision.Conv(conv1, cast, compute);
+            x = LowPrecision.Replace(x, LowPrecision.Norm(bn1, x), input);
+            x = LowPrecision.Replace(x, relu.call(x), input);
+            x = LowPrecision.Replace(x, LowPrecision.Conv(conv2, x, compute), input);
+            x = LowPrecision.Replace(x, LowPrecision.Norm(bn2, x), input);
+            x = LowPrecision.Replace(x, relu.call(x), input);
+            x = LowPrecision.Replace(x, LowPrecision.Conv(conv3, x, compute), input);
+            x = LowPrecision.Replace(x, LowPrecision.Norm(bn3, x), input);
+            Tensor identity = cast;
             if (downsample is not null)
             {
                 var children = downsample.children().ToArray();
-                identity = LowPrecision.Norm((BatchNorm2d)children[1], LowPrecision.Conv((Conv2d)children[0], LowPrecision.Cast(input, compute), compute));
+                var projected = LowPrecision.Conv((Conv2d)children[0], cast, compute);
+                identity = LowPrecision.Replace(projected, LowPrecision.Norm((BatchNorm2d)children[1], projected), input);
+                if (!ReferenceEquals(cast, input)) cast.Dispose();
             }
-            x = x.add_(LowPrecision.Cast(identity, compute));
+            x = x.add_(identity);
+            if (!ReferenceEquals(identity, input)) identity.Dispose();
             return relu.call(x).MoveToOuterDisposeScope();
         }
     }

@@ -20,7 +20,7 @@ namespace Arbloss.Samples.Training
         /// <param name="test">The test set (read without augmentation).</param>
         /// <param name="device">The model's device.</param>
         /// <param name="shotGroups">Many / medium / few grouping of the classes, or null.</param>
-        /// <param name="batchSize">Evaluation batch size.</param>
+        /// <param name="batchSize">Evaluation batch size (the trainer uses its micro-batch size, <see cref="Trainer.EvalBatchSize"/>).</param>
         /// <param name="workers">Threads building batches.</param>
         /// <param name="cancellationToken">Stops the evaluation.</param>
         /// <returns>The metrics, in percent.</returns>
@@ -39,13 +39,14 @@ namespace Arbloss.Samples.Training
             var order = Enumerable.Range(0, test.Count).ToArray();
             using (no_grad())
             {
-                foreach (var batch in BatchLoader.Load(test, order, batchSize, new BatchLoaderOptions { Workers = workers, Augment = false }, cancellationToken))
+                var options = new BatchLoaderOptions { Workers = workers, Augment = false, PinMemory = device.type == DeviceType.CUDA };
+                foreach (var batch in BatchLoader.Load(test, order, batchSize, options, cancellationToken))
                 {
                     using (batch)
                     using (var scope = NewDisposeScope())
                     {
-                        var logits = model.call(batch.Images.to(device));
-                        metrics.Update(logits, batch.Labels.to(device));
+                        var logits = model.call(batch.ImagesOn(device));
+                        metrics.Update(logits, batch.LabelsOn(device));
                     }
                 }
             }

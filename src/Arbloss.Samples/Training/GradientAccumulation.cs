@@ -37,7 +37,7 @@ namespace Arbloss.Samples.Training
         /// <param name="count">Samples in the effective batch.</param>
         /// <param name="numClasses">Number of classes C.</param>
         /// <param name="device">Where the counts are needed.</param>
-        /// <returns>int64 counts [C] on <paramref name="device"/> (the caller owns them).</returns>
+        /// <returns>int64 counts [C] on <paramref name="device"/> (the caller owns them), copied there without blocking.</returns>
         /// <exception cref="ArgumentNullException">An argument is null.</exception>
         /// <exception cref="ArgumentOutOfRangeException">The range lies outside the order, or a label outside [0, C).</exception>
         public static Tensor EffectiveBatchCounts(IReadOnlyList<long> labels, IReadOnlyList<int> order, int start, int count, int numClasses, Device device)
@@ -53,7 +53,8 @@ namespace Arbloss.Samples.Training
                 if (label < 0 || label >= numClasses) throw new ArgumentOutOfRangeException(nameof(labels), label, $"A label lies outside [0, {numClasses}).");
                 counts[label]++;
             }
-            return tensor(counts, ScalarType.Int64, device);
+            // Counted on the host and copied without blocking: no host-device synchronisation.
+            return DeviceUpload.Int64(counts, device);
         }
 
         /// <summary>

@@ -88,15 +88,12 @@ namespace Arbloss.Samples.Training
             return ShotGroups.FromClassCounts(trainClassCounts);
         }
 
-        /// <summary>Evaluation batch size for a config: the training batch size (which is known to fit in memory, and
-        /// keeps the activations of small images closer to the CPU caches than a large batch would).</summary>
-        /// <param name="config">Supplies batch_size.</param>
+        /// <summary>Evaluation batch size for a config: the training micro-batch size (<see cref="MicroBatchSize"/>), which
+        /// is known to fit on the device; with gradient accumulation the full <c>batch_size</c> may not (at 1024 images of
+        /// 224 px the loader's prefetched host buffers alone would be gigabytes).</summary>
+        /// <param name="config">Supplies batch_size and accumulation_steps.</param>
         /// <returns>The batch size.</returns>
-        public static int EvalBatchSize(TrainingConfig config)
-        {
-            ArgumentNullException.ThrowIfNull(config);
-            return config.BatchSize;
-        }
+        public static int EvalBatchSize(TrainingConfig config) => MicroBatchSize(config);
 
         /// <summary>Runs (or resumes) training and writes results, log, checkpoints and plots.</summary>
         /// <returns>The results, also written to <c>results.json</c>.</returns>
@@ -492,24 +489,38 @@ namespace Arbloss.Samples.Training
             Require(state.Seed == _config.Seed, "seed", $"seed {state.Seed}, not {_config.Seed}");
         }
 
+        /// <summary>
+        /// One epoch of training. Per micro-batch the host never waits for the device: the batch is copied without
+        /// blocking (8-bit pixels normalised on the device), targets are not validated by the loss (they were checked on
+        /// the host when the data loaded), batch class counts and the mixup permutation are computed on the host and
+        /// copied without blocking, and the running loss and accuracy stay on the device until they are logged (every
+        /// <c>print_freq</c> micro-batches, one read-back). What still synchronises with <c>gradient_balance: true</c> is
+        /// the package's <c>GradientBalance.Compute</c> (see the README's list).
+        /// </summary>
         private (double Loss, double Top1, long Seen, double Seconds, bool Completed) TrainEpoch(ClassifierNetwork model, TrainingCriterion criterion,
             OptimizerHelper optimizer, Mixup? mixup, GradientBalanceAccumulator? balance, ISampleSource train, int[] order, int epoch, int batches)
         {
             var cfg = _config;
             var device = _options.Device;
+            NativeHeap.KeepFreedMemory();
             var clock = Stopwatch.StartNew();
             model.train();
-            using var lossSum = zeros(1, ScalarType.Float64, device);
-            using var correctSum = zeros(1, ScalarType.Int64, device);
+            criterion.ValidateTargets = false;
+            using var sums = zeros(2, ScalarType.Float64, device);   // loss * samples, correct predictions
             long seen = 0;
             double loss = double.NaN, top1 = double.NaN;
             var loaderOptions = new BatchLoaderOptions
             {
                 Workers = cfg.Workers, Prefetch = 4, Augment = true, Seed = Seeds.Mix(cfg.Seed, epoch, Seeds.Purpose.Augmentation),
+                PinMemory = device.type == DeviceType.CUDA,
             };
             // Gradient accumulation: micro-batches of batch_size / k; the optimiser steps once per effective batch.
             int steps = Math.Max(1, cfg.AccumulationSteps);
-            bool sharedCounts = steps > 1 && GradientAccumulation.NeedsBatchCounts(criterion.Module);
+            bool batchCounts = GradientAccumulation.NeedsBatchCounts(criterion.Module);
+            bool sharedCounts = steps > 1 && batchCounts;
+            // Off the CPU a batch-count loss would count its targets on the device (bincount reads its range back): count
+            // them on the host instead. On the CPU the loss counts on the host itself.
+            bool hostCounts = batchCounts && device.type != DeviceType.CPU;
             Tensor? groupCounts = null;
             double groupSize = 0;
             int done = 0;
@@ -532,42 +543,43 @@ namespace Arbloss.Samples.Training
                                 : null;
                             optimizer.zero_grad();
                         }
-                        var x = batch.Images.to(device);
-                        var y = batch.Labels.to(device);
-                        Tensor features, logits, batchLoss;
-                        MixupBatch? mixed = mixup?.Apply(x, y);
-                        try
+                        var x = batch.ImagesOn(device);
+                        var y = batch.LabelsOn(device);
+                        var counts = groupCounts ?? (hostCounts ? DeviceUpload.ClassCounts(batch.HostLabels, cfg.NumClasses, device) : null);
+                        var (inputs, targetsB, lambda) = mixup is null ? (x, null, 1.0) : Mix(mixup, batch, x, y, device);
+                        var (features, logits) = model.ForwardWithFeatures(inputs);
+                        Tensor batchLoss;
+                        if (counts is null && steps == 1)
                         {
-                            (features, logits) = model.ForwardWithFeatures(mixed?.MixedInputs ?? x);
-                            if (steps == 1)
-                            {
-                                batchLoss = mixed is not null ? mixed.Loss(criterion.Module, logits) : criterion.Module.call(logits, y);
-                                batchLoss.backward();
-                            }
-                            else
-                            {
-                                batchLoss = GradientAccumulation.MicroBatchLoss(criterion.Module, logits, y, mixed?.TargetsB, mixed?.Lambda ?? 1.0, groupCounts);
-                                batchLoss.mul(batch.Size / groupSize).backward();
-                            }
-                            if (lastOfGroup) optimizer.step();
+                            batchLoss = targetsB is not null ? MixupLoss.Compute(criterion.Module, logits, y, targetsB, lambda) : criterion.Module.call(logits, y);
+                            batchLoss.backward();
                         }
-                        finally
+                        else
                         {
-                            mixed?.Dispose();
+                            batchLoss = GradientAccumulation.MicroBatchLoss(criterion.Module, logits, y, targetsB, lambda, counts);
+                            (steps == 1 ? batchLoss : batchLoss.mul(batch.Size / groupSize)).backward();
                         }
+                        if (lastOfGroup) optimizer.step();
                         using (no_grad())
                         {
-                            lossSum.add_(batchLoss.detach().to_type(ScalarType.Float64), batch.Size);
-                            correctSum.add_(logits.argmax(1).eq(y).sum());
+                            sums[0].add_(batchLoss.detach().to_type(ScalarType.Float64), batch.Size);
+                            sums[1].add_(logits.argmax(1).eq(y).sum());
                         }
-                        if (balance is not null) balance.Add(features.detach(), logits.detach(), y, criterion.Module);
+                        if (balance is not null)
+                        {
+                            if (hostCounts) balance.Add(features.detach(), CountedLogitGradient(criterion.Module, logits, y, counts!), y);
+                            else balance.Add(features.detach(), logits.detach(), y, criterion.Module);
+                        }
                         seen += batch.Size;
                         done++;
                         bool fresh = done == 1 || done % cfg.PrintFreq == 0 || done == batches;
                         if (fresh)
                         {
-                            loss = lossSum.item<double>() / seen;
-                            top1 = 100.0 * correctSum.item<long>() / seen;
+                            // The one read-back of a step, and only every print_freq steps.
+                            using var host = sums.cpu();
+                            var values = host.data<double>();
+                            loss = values[0] / seen;
+                            top1 = 100.0 * values[1] / seen;
                         }
                         _observer.BatchCompleted(new BatchProgress(epoch + 1, done, batches, loss, top1, seen / Math.Max(1e-9, clock.Elapsed.TotalSeconds), fresh));
                     }
@@ -582,6 +594,39 @@ namespace Arbloss.Samples.Training
                 groupCounts?.Dispose();
             }
             return (loss, top1, seen, clock.Elapsed.TotalSeconds, done == batches);
+        }
+
+        /// <summary>
+        /// Mixup of a batch on the device without a blocking upload: lambda and the permutation are drawn on the host by
+        /// the package's <see cref="Mixup"/> (applied to a [B, 1] host placeholder, so its own upload of the permutation
+        /// stays on the host), the permutation is copied without blocking, and the inputs are mixed as
+        /// <see cref="Mixup.Apply"/> mixes them (<c>lam * x + (1 - lam) * x[perm]</c>, the same operations, so the
+        /// same values).
+        /// </summary>
+        private static (Tensor Inputs, Tensor TargetsB, double Lambda) Mix(Mixup mixup, Batch batch, Tensor x, Tensor y, Device device)
+        {
+            using var placeholder = zeros(batch.Size, 1);
+            using var drawn = mixup.Apply(placeholder, batch.Labels);
+            double lam = drawn.Lambda;
+            var perm = new long[batch.Size];
+            for (int i = 0; i < perm.Length; i++) perm[i] = drawn.Permutation[i];
+            var index = DeviceUpload.Int64(perm, device);
+            var mixed = lam == 1.0 ? x.clone() : x.mul(lam).add(x.index_select(0, index).mul(1 - lam));
+            return (mixed, y.index_select(0, index), lam);
+        }
+
+        /// <summary>
+        /// The logit gradient of the sum of per-sample losses (as <see cref="GradientBalance.LogitGradient"/>) for a
+        /// batch-count loss, from counts computed on the host: no device-side counting.
+        /// </summary>
+        private static Tensor CountedLogitGradient(Loss<Tensor, Tensor, Tensor> criterion, Tensor logits, Tensor targets, Tensor counts)
+        {
+            using var gradMode = enable_grad();
+            var z = logits.detach().clone().requires_grad_(true);
+            var value = GradientAccumulation.MicroBatchLoss(criterion, z, targets, null, 1.0, counts).sum();
+            var g = torch.autograd.grad(new[] { value }, new[] { z })[0];
+            if (criterion.reduction == nn.Reduction.Mean) g = g.mul(logits.size(0));
+            return g.detach();
         }
     }
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Arbloss.Samples.Data;
 using TorchSharp;
+using static TorchSharp.torch;
 using Xunit;
 
 namespace Arbloss.Samples.Tests.Data
@@ -23,7 +24,8 @@ namespace Arbloss.Samples.Tests.Data
             var result = new List<(float[], long[])>();
             foreach (var batch in batches)
                 using (batch)
-                    result.Add((batch.Images.data<float>().ToArray(), batch.Labels.data<long>().ToArray()));
+                using (var images = batch.ImagesOn(torch.CPU))
+                    result.Add((images.data<float>().ToArray(), batch.Labels.data<long>().ToArray()));
             return result;
         }
 
@@ -61,6 +63,123 @@ namespace Arbloss.Samples.Tests.Data
                 batch.Dispose();
                 break; // abandoning the enumeration must not hang
             }
+        }
+
+        [Fact]
+        public void PixelSourcesGiveBytesThatNormaliseToTheFloatPathBitForBit()
+        {
+            var source = Images(20);
+            var order = Enumerable.Range(0, 20).ToArray();
+            var options = new BatchLoaderOptions { Augment = true, Seed = 9, Workers = 2 };
+            var expected = new float[3 * 8 * 8];
+            int position = 0;
+            foreach (var batch in BatchLoader.Load(source, order, 8, options))
+            {
+                using (batch)
+                {
+                    Assert.Equal(ScalarType.Byte, batch.Images.dtype);
+                    Assert.Same(source.Pixels, batch.Pixels);
+                    using var images = batch.ImagesOn(torch.CPU);
+                    var values = images.data<float>().ToArray();
+                    for (int i = 0; i < batch.Size; i++, position++)
+                    {
+                        source.Read(order[position], expected, BatchLoader.SampleSeed(options.Seed, position));
+                        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), values.Skip(i * expected.Length).Take(expected.Length).Select(BitConverter.SingleToInt32Bits));
+                        Assert.Equal(source.Labels[order[position]], batch.HostLabels[i]);
+                    }
+                }
+            }
+            Assert.Equal(20, position);
+        }
+
+        [Fact]
+        public void FeatureVectorSourcesStayFloat32()
+        {
+            var values = Enumerable.Range(0, 30).Select(i => (float)i).ToArray();
+            var source = new DenseVectorSource(values, new long[] { 0, 1, 0, 1, 1, 0, 0, 1, 1, 0 }, 3);
+            var batches = Collect(BatchLoader.Load(source, Enumerable.Range(0, 10).ToArray(), 4, new BatchLoaderOptions { Workers = 1 }));
+            Assert.Equal(values, batches.SelectMany(b => b.Images));
+        }
+
+        [Theory]
+        [InlineData(0, 1)]
+        [InlineData(2, 1)]
+        [InlineData(2, 3)]
+        public void HeldBatchesAreNeverOverwrittenAndTheRingIsReused(int workers, int prefetch)
+        {
+            var source = Images(60);
+            var order = Enumerable.Range(0, 60).ToArray();
+            var options = new BatchLoaderOptions { Augment = true, Seed = 5, Workers = workers, Prefetch = prefetch };
+            var reference = Collect(BatchLoader.Load(source, order, 4, options));
+            int ring = options.RingSize;
+            Assert.Equal(workers == 0 ? 2 : prefetch + 2, ring);
+            // Hold ring - 1 batches at a time (the most the contract allows while asking for more), check them after later
+            // batches were built, then release the oldest.
+            var held = new Queue<Batch>();
+            var slots = new HashSet<int>();
+            foreach (var batch in BatchLoader.Load(source, order, 4, options))
+            {
+                slots.Add(batch.SlotId);
+                held.Enqueue(batch);
+                foreach (var h in held)
+                    Assert.Equal(reference[h.Index].Images, Floats(h));
+                if (held.Count == ring - 1) held.Dequeue().Dispose();
+            }
+            // Batches still held after the enumeration ended stay valid until disposed.
+            foreach (var h in held)
+            {
+                Assert.Equal(reference[h.Index].Images, Floats(h));
+                h.Dispose();
+            }
+            Assert.InRange(slots.Count, 1, ring);
+        }
+
+        [Theory]
+        [InlineData(0)]
+        [InlineData(2)]
+        public void HoldingEveryBufferWhileAskingForMoreThrowsInsteadOfHanging(int workers)
+        {
+            var source = Images(40);
+            var options = new BatchLoaderOptions { Workers = workers, Prefetch = 1 };
+            var held = new List<Batch>();
+            var ex = Assert.Throws<InvalidOperationException>(() =>
+            {
+                foreach (var batch in BatchLoader.Load(source, Enumerable.Range(0, 40).ToArray(), 4, options)) held.Add(batch);
+            });
+            Assert.Contains("dispose", ex.Message, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(options.RingSize, held.Count);
+            held.ForEach(b => b.Dispose());
+        }
+
+        [Fact]
+        public void ManagedBytesPerBatchDoNotGrowWithTheBatchSize()
+        {
+            // One thread (Workers = 0), so the current thread's allocation counter sees everything the loader allocates.
+            var source = Images(2048);
+            var order = Enumerable.Range(0, 2048).ToArray();
+            double PerBatch(int batchSize)
+            {
+                var options = new BatchLoaderOptions { Workers = 0, Augment = true, Seed = 1 };
+                foreach (var b in BatchLoader.Load(source, order.Take(batchSize * 2).ToArray(), batchSize, options)) b.Dispose(); // warm up
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                int batches = 0;
+                foreach (var b in BatchLoader.Load(source, order, batchSize, options))
+                {
+                    b.Dispose();
+                    batches++;
+                }
+                return (double)(GC.GetAllocatedBytesForCurrentThread() - before) / batches;
+            }
+            double small = PerBatch(16), large = PerBatch(512);
+            // A float[] per batch would be 512 * 192 * 4 = 393 KB at batch 512; the ring allocates a few small objects.
+            Assert.True(large < 8 * 1024, $"{large:F0} bytes per batch of 512");
+            Assert.True(large < small + 2048, $"{small:F0} bytes per batch of 16, {large:F0} per batch of 512");
+        }
+
+        private static float[] Floats(Batch batch)
+        {
+            using var images = batch.ImagesOn(torch.CPU);
+            return images.data<float>().ToArray();
         }
 
         [Fact]

@@ -94,7 +94,7 @@ namespace Arbloss.Samples.Tests.Data
             for (int seed = 0; seed < 200; seed++)
             {
                 var output = new float[16];
-                source.Read(0, output, new Random(seed));
+                source.Read(0, output, (ulong)seed);
                 var values = output.Select(v => (int)MathF.Round(v)).ToArray();
                 Assert.All(values, v => Assert.InRange(v, 0, 16)); // original pixels or zero padding
                 // Every output row is a contiguous run of one source row (possibly reversed), or padding.

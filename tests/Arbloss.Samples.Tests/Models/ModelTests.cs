@@ -278,6 +278,28 @@ namespace Arbloss.Samples.Tests.Models
         }
 
         [Fact]
+        public void ResNet32OnChannelsLastActivationsMatchesTheDefaultLayoutAndTrainsTheSameParameters()
+        {
+            using var scope = NewDisposeScope();
+            using var model = new ResNet32(10);
+            model.train();
+            var x = randn(4, 3, 32, 32);
+            var y = tensor(new long[] { 0, 3, 7, 9 });
+            Tensor[] Grads(bool channelsLast)
+            {
+                model.ChannelsLast = channelsLast;
+                model.zero_grad();
+                var (features, logits) = model.ForwardWithFeatures(x);
+                nn.functional.cross_entropy(logits, y).backward();
+                return new[] { features.detach().clone(), logits.detach().clone() }.Concat(model.parameters().Select(p => p.grad!.clone())).ToArray();
+            }
+            var nchw = Grads(false);
+            var nhwc = Grads(true);
+            for (int i = 0; i < nchw.Length; i++)
+                Assert.True(nchw[i].allclose(nhwc[i], rtol: 1e-3, atol: 1e-4), $"tensor {i} differs between the layouts");
+        }
+
+        [Fact]
         public void OptionAShortcutSubsamplesAndPadsChannels()
         {
             using var scope = NewDisposeScope();

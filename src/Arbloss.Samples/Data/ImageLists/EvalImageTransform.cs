@@ -5,7 +5,7 @@ namespace Arbloss.Samples.Data.ImageLists
 {
     /// <summary>
     /// The authors' test transform, as torchvision computes it: Resize(resize) of the shorter side with antialiased
-    /// bilinear resampling (the longer side becomes <c>floor(resize * long / short)</c>), CenterCrop(size), normalisation.
+    /// bilinear resampling (the longer side becomes <c>floor(resize * long / short)</c>), CenterCrop(size), 8-bit pixels, normalisation.
     /// Defaults: 256 then 224, ImageNet mean/std. Deterministic: the seed is ignored.
     /// </summary>
     public sealed class EvalImageTransform : ImageTransform
@@ -34,7 +34,7 @@ namespace Arbloss.Samples.Data.ImageLists
         }
 
         /// <inheritdoc />
-        protected override void Transform(RgbaImage image, ulong seed, Span<float> destination)
+        protected override void Transform(RgbaImage image, ulong seed, Span<byte> destination)
         {
             var (rw, rh) = ResizedSize(image.Width, image.Height);
             var s = OutputSize;
@@ -45,7 +45,7 @@ namespace Arbloss.Samples.Data.ImageLists
             {
                 var pixels = hwc.AsSpan(0, s * s * 3);
                 ResampleWindow(image, 0, 0, image.Width, image.Height, rw, rh, left, top, pixels);
-                WriteNormalized(pixels, flip: false, destination);
+                WritePixels(pixels, flip: false, destination);
             }
             finally
             {

@@ -1,33 +1,43 @@
 using System;
+using System.Buffers;
 
 namespace Arbloss.Samples.Data.ImageLists
 {
     /// <summary>
     /// Antialiased bilinear resampling (a triangle filter whose support widens with the down-scaling factor), the
     /// filter PIL applies for <c>Image.resize(..., BILINEAR)</c> and hence torchvision's Resize/RandomResizedCrop on
-    /// PIL images. Separable: a horizontal pass over the needed source rows, then a vertical pass. Works in float, so
-    /// the output is not rounded to 8 bits between passes.
+    /// PIL images. Separable: a horizontal pass over the needed source rows, then a vertical pass; like PIL, each pass
+    /// rounds its result to 8 bits (floor(x + 0.5), clipped to [0, 255]), so the output holds whole numbers.
     /// </summary>
     internal static class Resampler
     {
-        /// <summary>Filter taps of one axis: output sample o reads source samples [Start[o], Start[o] + Count[o]).</summary>
-        internal sealed class AxisFilter
+        /// <summary>Filter taps of one axis: output sample o reads source samples [Start[o], Start[o] + Count[o]). The
+        /// arrays are rented from the shared pools (they may be longer than needed); dispose the filter to return them.</summary>
+        internal sealed class AxisFilter : IDisposable
         {
-            public AxisFilter(int[] start, int[] count, float[] weights, int taps)
+            public AxisFilter(int[] start, int[] count, float[] weights, int taps, int length)
             {
                 Start = start;
                 Count = count;
                 Weights = weights;
                 Taps = taps;
+                Length = length;
             }
 
             public int[] Start { get; }
             public int[] Count { get; }
             public float[] Weights { get; }   // [output * Taps + k]
             public int Taps { get; }
-            public int Length => Start.Length;
+            public int Length { get; }
             public int First => Start[0];
-            public int End => Start[^1] + Count[^1];
+            public int End => Start[Length - 1] + Count[Length - 1];
+
+            public void Dispose()
+            {
+                ArrayPool<int>.Shared.Return(Start);
+                ArrayPool<int>.Shared.Return(Count);
+                ArrayPool<float>.Shared.Return(Weights);
+            }
         }
 
         /// <summary>
@@ -43,9 +53,9 @@ namespace Arbloss.Samples.Data.ImageLists
             var filterScale = Math.Max(scale, 1.0);
             var support = filterScale;            // bilinear (triangle) support is 1, widened when down-scaling
             var taps = (int)Math.Ceiling(support) * 2 + 1;
-            var start = new int[outCount];
-            var count = new int[outCount];
-            var weights = new float[outCount * taps];
+            var start = ArrayPool<int>.Shared.Rent(outCount);
+            var count = ArrayPool<int>.Shared.Rent(outCount);
+            var weights = ArrayPool<float>.Shared.Rent(outCount * taps);
             var inv = 1.0 / filterScale;
             Span<double> w = stackalloc double[taps];
             for (var o = 0; o < outCount; o++)
@@ -72,14 +82,15 @@ namespace Arbloss.Samples.Data.ImageLists
                 count[o] = n;
                 for (var k = 0; k < n; k++) weights[o * taps + k] = (float)(w[k] / total);
             }
-            return new AxisFilter(start, count, weights, taps);
+            return new AxisFilter(start, count, weights, taps, outCount);
         }
 
         /// <summary>Length of the scratch buffer <see cref="Resize"/> needs.</summary>
         public static int ScratchLength(AxisFilter x, AxisFilter y) => (y.End - y.First) * x.Length * 3;
 
         /// <summary>
-        /// Resamples RGBA bytes to RGB floats in [0, 255], interleaved (HWC), of size y.Length x x.Length.
+        /// Resamples RGBA bytes to RGB values in [0, 255] (whole numbers, stored as floats), interleaved (HWC), of size
+        /// y.Length x x.Length.
         /// </summary>
         public static void Resize(ReadOnlySpan<byte> rgba, int width, AxisFilter x, AxisFilter y, Span<float> scratch, Span<float> destination)
         {
@@ -108,9 +119,9 @@ namespace Arbloss.Samples.Data.ImageLists
                         green += wk * src[p + 1];
                         blue += wk * src[p + 2];
                     }
-                    dst[o * 3] = red;
-                    dst[o * 3 + 1] = green;
-                    dst[o * 3 + 2] = blue;
+                    dst[o * 3] = Round8(red);
+                    dst[o * 3 + 1] = Round8(green);
+                    dst[o * 3 + 2] = Round8(blue);
                 }
             }
             // Vertical pass: weighted sums of whole rows.
@@ -128,7 +139,11 @@ namespace Arbloss.Samples.Data.ImageLists
                     var src = scratch.Slice((ys[o] + k - firstRow) * rowLen, rowLen);
                     for (var i = 0; i < rowLen; i++) dst[i] += wk * src[i];
                 }
+                for (var i = 0; i < rowLen; i++) dst[i] = Round8(dst[i]);
             }
         }
+
+        /// <summary>PIL's rounding of a filtered value to 8 bits: floor(x + 0.5), clipped to [0, 255].</summary>
+        private static float Round8(float x) => x <= 0f ? 0f : x >= 254.5f ? 255f : MathF.Floor(x + 0.5f);
     }
 }

@@ -7,7 +7,9 @@ namespace Arbloss.Samples.Data.ImageLists
     /// The authors' training augmentation, as torchvision computes it: RandomResizedCrop(size, scale, ratio) with
     /// antialiased bilinear resampling, RandomHorizontalFlip(p), ColorJitter(brightness, contrast, saturation) with the
     /// three adjustments in random order, then normalisation. Defaults: 224 px, scale [0.08, 1], ratio [3/4, 4/3],
-    /// p = 0.5, jitter 0.4 / 0.4 / 0.4, ImageNet mean/std. Hue jitter is not offered (the authors use 0).
+    /// p = 0.5, jitter 0.4 / 0.4 / 0.4, ImageNet mean/std. Hue jitter is not offered (the authors use 0). As on PIL
+    /// images, every step yields 8-bit values: the resize rounds each pass, and each colour adjustment is PIL's blend
+    /// with its degenerate image (black; the rounded mean grey; the per-pixel grey), clipped and truncated to 8 bits.
     /// </summary>
     public sealed class TrainImageTransform : ImageTransform
     {
@@ -119,7 +121,7 @@ namespace Arbloss.Samples.Data.ImageLists
         }
 
         /// <inheritdoc />
-        protected override void Transform(RgbaImage image, ulong seed, Span<float> destination)
+        protected override void Transform(RgbaImage image, ulong seed, Span<byte> destination)
         {
             var rng = new SampleRandom(seed);
             var (x, y, w, h) = SampleCrop(image.Width, image.Height, ref rng);
@@ -146,7 +148,7 @@ namespace Arbloss.Samples.Data.ImageLists
                         case 2 when Saturation > 0: AdjustSaturation(pixels, (float)saturation); break;
                     }
                 }
-                WriteNormalized(pixels, flip, destination);
+                WritePixels(pixels, flip, destination);
             }
             finally
             {
@@ -154,33 +156,41 @@ namespace Arbloss.Samples.Data.ImageLists
             }
         }
 
-        // The three adjustments blend with a degenerate image (black, mean grey, per-pixel grey) and clamp to [0, 255].
+        // PIL's ImageEnhance: Image.blend(degenerate, image, factor) = trunc(clip(d + factor * (p - d), 0, 255)) in float
+        // arithmetic, on 8-bit values; the degenerate image is black (brightness), the rounded mean of the grey image
+        // (contrast) or the grey image itself (saturation). The buffers hold whole numbers in [0, 255] throughout.
+        private static float Blend(float degenerate, float value, float factor)
+        {
+            var v = degenerate + factor * (value - degenerate);
+            return v <= 0f ? 0f : v >= 255f ? 255f : MathF.Truncate(v);
+        }
+
         private static void AdjustBrightness(Span<float> rgb, float factor)
         {
-            for (var i = 0; i < rgb.Length; i++) rgb[i] = Math.Clamp(rgb[i] * factor, 0f, 255f);
+            for (var i = 0; i < rgb.Length; i++) rgb[i] = Blend(0f, rgb[i], factor);
         }
 
         private static void AdjustContrast(Span<float> rgb, float factor)
         {
-            double sum = 0;
+            long sum = 0;
             for (var i = 0; i < rgb.Length; i += 3) sum += Gray(rgb[i], rgb[i + 1], rgb[i + 2]);
-            var mean = (float)(sum / (rgb.Length / 3));
-            var offset = (1 - factor) * mean;
-            for (var i = 0; i < rgb.Length; i++) rgb[i] = Math.Clamp(rgb[i] * factor + offset, 0f, 255f);
+            // ImageEnhance.Contrast: int(mean of the "L" image + 0.5).
+            var mean = (float)Math.Floor((double)sum / (rgb.Length / 3) + 0.5);
+            for (var i = 0; i < rgb.Length; i++) rgb[i] = Blend(mean, rgb[i], factor);
         }
 
         private static void AdjustSaturation(Span<float> rgb, float factor)
         {
             for (var i = 0; i < rgb.Length; i += 3)
             {
-                var offset = (1 - factor) * Gray(rgb[i], rgb[i + 1], rgb[i + 2]);
-                rgb[i] = Math.Clamp(rgb[i] * factor + offset, 0f, 255f);
-                rgb[i + 1] = Math.Clamp(rgb[i + 1] * factor + offset, 0f, 255f);
-                rgb[i + 2] = Math.Clamp(rgb[i + 2] * factor + offset, 0f, 255f);
+                float grey = Gray(rgb[i], rgb[i + 1], rgb[i + 2]);
+                rgb[i] = Blend(grey, rgb[i], factor);
+                rgb[i + 1] = Blend(grey, rgb[i + 1], factor);
+                rgb[i + 2] = Blend(grey, rgb[i + 2], factor);
             }
         }
 
-        // ITU-R 601-2 luma, as PIL's convert("L").
-        private static float Gray(float r, float g, float b) => 0.299f * r + 0.587f * g + 0.114f * b;
+        // PIL's convert("L"): ITU-R 601-2 luma in 16-bit fixed point, rounded.
+        private static int Gray(float r, float g, float b) => ((int)r * 19595 + (int)g * 38470 + (int)b * 7471 + 0x8000) >> 16;
     }
 }

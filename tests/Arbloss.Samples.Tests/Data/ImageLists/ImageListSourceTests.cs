@@ -29,11 +29,14 @@ namespace Arbloss.Samples.Tests.Data.ImageLists
             {
                 using (batch)
                 {
-                    Assert.Equal(ScalarType.Float32, batch.Images.dtype);
+                    // Pixels travel as bytes and are normalised where the model runs.
+                    Assert.Equal(ScalarType.Byte, batch.Images.dtype);
                     Assert.Equal(ScalarType.Int64, batch.Labels.dtype);
                     Assert.Equal(new long[] { batch.Size }.Concat(source.SampleShape), batch.Images.shape);
                     Assert.Equal(result.Count, batch.Index);
-                    result.Add((batch.Images.data<float>().ToArray(), batch.Labels.data<long>().ToArray()));
+                    using var images = batch.ImagesOn(CPU);
+                    Assert.Equal(ScalarType.Float32, images.dtype);
+                    result.Add((images.data<float>().ToArray(), batch.Labels.data<long>().ToArray()));
                 }
             }
             return result;
@@ -87,6 +90,30 @@ namespace Arbloss.Samples.Tests.Data.ImageLists
                 var expected = new float[eval.OutputLength];
                 eval.Apply(decoded, 0, expected);
                 Assert.Equal(expected, images.Skip(i * eval.OutputLength).Take(eval.OutputLength));
+            }
+        }
+
+        [Fact]
+        public void PixelBatchesNormalisedOnTheDeviceEqualTheHostFloatPathBitForBit()
+        {
+            using var temp = new TempFolder();
+            var splits = Tiny(temp);
+            var source = new ImageListSource(splits.Train, new TrainImageTransform(size: 16), new EvalImageTransform(20, 16));
+            var order = Enumerable.Range(0, 13).ToArray();
+            var options = new BatchLoaderOptions { Workers = 2, Augment = true, Seed = 11 };
+            var batches = Collect(source, order, 5, options);
+            var n = source.Eval.OutputLength;
+            var expected = new float[n];
+            var bytes = new byte[n];
+            for (var position = 0; position < order.Length; position++)
+            {
+                var seed = BatchLoader.SampleSeed(options.Seed, position);
+                source.Read(order[position], expected, seed);
+                var actual = batches[position / 5].Images.Skip(position % 5 * n).Take(n).ToArray();
+                Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+                source.ReadPixels(order[position], bytes, seed);
+                for (var i = 0; i < n; i++)
+                    Assert.Equal(BitConverter.SingleToInt32Bits(bytes[i] * source.Pixels.Scale[i / 256] + source.Pixels.Shift[i / 256]), BitConverter.SingleToInt32Bits(expected[i]));
             }
         }
 
