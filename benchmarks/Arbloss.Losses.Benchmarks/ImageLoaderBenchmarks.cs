@@ -52,7 +52,7 @@ namespace Arbloss.Losses.Benchmarks
         }
 
         // Smooth multi-scale shapes plus sensor-like noise: compresses like a photograph (about 100 KiB at quality 90).
-        private static void WritePhotoLikeJpeg(string path, int width, int height, Random random)
+        internal static void WritePhotoLikeJpeg(string path, int width, int height, Random random)
         {
             using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
             using (var canvas = new SKCanvas(bitmap))

@@ -34,6 +34,10 @@ namespace Arbloss.Losses.Benchmarks
                 LossProbe.Memory(args[1..]);
                 return;
             }
+            // Profiles that are plain timed loops, not BenchmarkDotNet runs (see MainJobProfile, TrainingStepProfile).
+            if (args.Length > 0 && args[0] == "profile-main-job") { MainJobProfile.Run(args[1..]); return; }
+            if (args.Length > 0 && args[0] == "profile-step") { TrainingStepProfile.Run(args[1..]); return; }
+            if (args.Length > 0 && args[0] == "profile-loader") { LoaderAllocationProfile.Run(args[1..]); return; }
             var job = Job.Default
                 .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(20), logOutput: true))
                 .WithLaunchCount(1)

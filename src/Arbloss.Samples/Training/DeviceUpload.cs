@@ -20,6 +20,7 @@ namespace Arbloss.Samples.Training
             if (device.type == DeviceType.CPU) return host;
             using (host)
             {
+                if (device.type != DeviceType.CUDA) return host.to(device, non_blocking: true);
                 using var pinned = host.pin_memory();
                 return pinned.to(device, non_blocking: true);
             }
