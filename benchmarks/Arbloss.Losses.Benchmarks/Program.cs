@@ -10,7 +10,8 @@ namespace Arbloss.Losses.Benchmarks
     {
         /// <summary>
         /// Runs in-process (TorchSharp's natives and the ELF fix live next to this assembly) with a short job:
-        /// 1 launch, 3 warm-up and 10 measured iterations. Pass BenchmarkDotNet arguments, e.g. <c>--filter '*LossBenchmarks*'</c>.
+        /// 1 launch, 3 warm-up and 10 measured iterations. Pass BenchmarkDotNet arguments, e.g. <c>--filter '*LossBenchmarks*'</c>,
+        /// or run one of the loss probes: <c>--probe</c>, <c>--heap</c>, <c>--memory</c> (<see cref="LossProbe"/>).
         /// </summary>
         public static void Main(string[] args)
         {
