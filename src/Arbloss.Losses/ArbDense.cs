@@ -20,6 +20,10 @@ namespace Arbloss.Losses
     /// </remarks>
     internal static class ArbDense
     {
+        // Scalars made once: TorchSharp's Scalars are freed by the finalizer only, and one per call pins holes in
+        // glibc's heap next to each step's large buffers (see Functional.Constants).
+        private static readonly Scalar Zero = 0.ToScalar();
+
         /// <summary>The dense / option-rich ARB loss.</summary>
         /// <param name="input">Logits [N, C] or [N, C, d1, ..., dk], floating point (half precision computed in float32).</param>
         /// <param name="target">int64 targets [N] or [N, d1, ..., dk]: classes in [0, C) or <paramref name="ignoreIndex"/>.</param>
@@ -40,7 +44,7 @@ namespace Arbloss.Losses
             using var scope = NewDisposeScope();
             var x = Functional.ComputeInput(input);
             var valid = target.ne(ignoreIndex);
-            var safeTarget = target.masked_fill(valid.logical_not(), 0);
+            var safeTarget = target.masked_fill(valid.logical_not(), Zero);
             if (validate) CheckValues(target, valid, classes, ignoreIndex);
             if (!valid.any().item<bool>())
             {
@@ -57,7 +61,7 @@ namespace Arbloss.Losses
             Array.Fill(shape, 1L);
             shape[1] = classes;
             var logN = n.log().view(shape);
-            var z = x.add(logN);
+            var z = x.add(logN, Functional.Constants.One);
             var present = n.gt(0);
             bool allPresent = present.all().item<bool>();
             if (labelSmoothing == 0 || allPresent)
