@@ -50,8 +50,8 @@ namespace Arbloss.Losses.Benchmarks
             _targets.Dispose();
         }
 
-        // Compute is declared (and so run) first: run after the authors' loop in the same process, it measured up to
-        // 200x slower than alone (the loop leaves about a million disposed tensors' worth of garbage behind).
+        // Compute is declared (and so run) first: run after the authors' loop in the same process it measured 107-209 ms
+        // instead of 0.4-7 ms (cause not pinned down; see benchmarks/README.md).
         [Benchmark(Description = "GradientBalance.Compute")]
         public long Compute()
         {

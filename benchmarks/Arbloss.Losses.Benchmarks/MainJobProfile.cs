@@ -26,6 +26,8 @@ namespace Arbloss.Losses.Benchmarks
     /// Run: <c>dotnet run -c Release --project benchmarks/Arbloss.Losses.Benchmarks -- profile-main-job [--threads N]
     /// [--epochs N] [--set key=value ...]</c>. "data (loader work)" is the CPU time the loader's threads spend reading
     /// and augmenting samples (in parallel with training); "data (wait)" is how long the training loop waited for a batch.
+    /// The trainer's glibc heap setting (Training/NativeHeap.cs) is internal to the app: give it here with
+    /// <c>MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824</c>.
     /// </remarks>
     public static class MainJobProfile
     {
@@ -46,6 +48,7 @@ namespace Arbloss.Losses.Benchmarks
                 }
             }
             if (threads > 0) torch.set_num_threads(threads);
+            Console.WriteLine($"load average {File.ReadAllText("/proc/loadavg").Trim()}");
             if (epochs > 0) overrides.Add($"num_epochs={epochs}");
             var total = new Phases();
             var wall = Stopwatch.StartNew();
@@ -57,7 +60,8 @@ namespace Arbloss.Losses.Benchmarks
                 total.Add(phases);
             }
             Console.WriteLine($"all three: {total.Describe()}");
-            Console.WriteLine($"wall {wall.Elapsed.TotalSeconds:F1} s, {torch.get_num_threads()} intra-op threads, load average before/after: see /proc/loadavg");
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            Console.WriteLine($"wall {wall.Elapsed.TotalSeconds:F1} s, process CPU time {cpu.TotalSeconds:F1} s, {torch.get_num_threads()} intra-op threads, load average {File.ReadAllText("/proc/loadavg").Trim()}");
             return 0;
         }
 

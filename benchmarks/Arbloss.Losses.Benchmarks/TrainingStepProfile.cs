@@ -30,6 +30,7 @@ namespace Arbloss.Losses.Benchmarks
             foreach (var (name, model, shape) in new (string, ClassifierNetwork, long[])[]
             {
                 ("resnet32", new ResNet32(10), new long[] { 128, 3, 32, 32 }),
+                ("resnet32 (NCHW activations)", new ResNet32(10) { ChannelsLast = false }, new long[] { 128, 3, 32, 32 }),
                 ("fmnist", new FashionMnistNet(10), new long[] { 128, 1, 28, 28 }),
             })
             {

@@ -29,9 +29,9 @@ namespace Arbloss.Samples.Data
         /// <summary>
         /// Host buffers the loader reuses: <c>Prefetch + 2</c> with workers (the batches queued, the one being built and
         /// the one the consumer holds), 2 without. A batch's buffer is written again only after the batch has been
-        /// disposed, so the consumer may hold up to <c>RingSize - 1</c> batches at once without slowing the loader below
-        /// its prefetch depth by more than the extra batches held; holding <c>RingSize</c> undisposed batches while
-        /// asking for the next one throws (it could never be built).
+        /// disposed: a consumer that holds k batches at once leaves the loader <c>RingSize - k</c> buffers (it prefetches
+        /// k - 1 fewer), and holding <c>RingSize</c> undisposed batches while asking for the next one throws (that batch
+        /// could never be built).
         /// </summary>
         public int RingSize => (Workers == 0 ? 0 : System.Math.Max(1, Prefetch)) + 2;
     }
