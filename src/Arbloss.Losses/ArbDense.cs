@@ -42,28 +42,38 @@ namespace Arbloss.Losses
             Check(input, target, counts, weight, labelSmoothing);
             long classes = input.size(1);
             using var scope = NewDisposeScope();
-            var x = Functional.ComputeInput(input);
             var valid = target.ne(ignoreIndex);
             var safeTarget = target.masked_fill(valid.logical_not(), Zero);
             if (validate) CheckValues(target, valid, classes, ignoreIndex);
-            if (!valid.any().item<bool>())
+            var dtype = Functional.ComputeType(input.dtype);
+            bool fused = labelSmoothing == 0 && UseFused(input);
+            // Every position ignored: cross_entropy's mean would be 0 / 0, and batch counts leave no class at all. The
+            // fused path with global counts needs no read-back: its masking gives exactly 0 with zero gradient.
+            if ((counts is null || !fused) && !valid.any().item<bool>())
             {
                 // Nothing left: 0 (Mean, Sum) or zeros (None), still connected to the logits, with zero gradient.
-                var zero = x.select(1, 0).mul(0);
+                var zero = Functional.ComputeInput(input).select(1, 0).mul(Zero);
                 return (reduction == nn.Reduction.None ? zero : zero.sum()).MoveToOuterDisposeScope();
             }
             var n = counts is null
-                ? safeTarget.masked_select(valid).bincount(null, classes).to_type(x.dtype)
-                : counts.to_type(x.dtype);
+                ? safeTarget.masked_select(valid).bincount(null, classes).to_type(dtype)
+                : counts.to_type(dtype);
             if (validate && counts is not null) CheckTargetCounts(safeTarget, valid, n);
             // Broadcast log n over the class dimension: [1, C, 1, ..., 1].
             var shape = new long[input.dim()];
             Array.Fill(shape, 1L);
             shape[1] = classes;
             var logN = n.log().view(shape);
+            if (fused)
+            {
+                var positionWeight = weight is null ? valid.to_type(dtype) : weight.to_type(dtype).index_select(0, safeTarget.reshape(-1)).view_as(target).mul_(valid);
+                var loss = FusedDenseArbLoss.Apply(input, safeTarget, logN, positionWeight.unsqueeze(1), valid.unsqueeze(1), reduction);
+                return loss.MoveToOuterDisposeScope();
+            }
+            var x = Functional.ComputeInput(input);
             var z = x.add(logN, Functional.Constants.One);
             var present = n.gt(0);
-            bool allPresent = present.all().item<bool>();
+            bool allPresent = labelSmoothing == 0 || present.all().item<bool>();
             if (labelSmoothing == 0 || allPresent)
             {
                 // Exactly cross_entropy on the adjusted logits (absent classes are -inf and drop out).
@@ -88,6 +98,20 @@ namespace Arbloss.Losses
             };
             return result.MoveToOuterDisposeScope();
         }
+
+        /// <summary>Whether the call takes the one-buffer forward and backward (<see cref="FusedDenseArbLoss"/>): a backward
+        /// can follow and the problem is large enough that the custom node's fixed cost (tens of microseconds) does not
+        /// matter (<see cref="Functional.FusedMinElements"/>).</summary>
+        internal static bool UseFused(Tensor input) =>
+            ForcePath switch
+            {
+                Functional.CorePath.Fused => true,
+                Functional.CorePath.Composed => false,
+                _ => input.requires_grad && is_grad_enabled() && input.numel() >= Functional.FusedMinElements,
+            };
+
+        /// <summary>Tests force the fused or the composed dense path on this thread; Auto (default) chooses by size.</summary>
+        [ThreadStatic] internal static Functional.CorePath ForcePath;
 
         private static void Check(Tensor input, Tensor target, Tensor? counts, Tensor? weight, double labelSmoothing)
         {

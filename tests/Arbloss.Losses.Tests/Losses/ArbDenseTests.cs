@@ -12,10 +12,10 @@ namespace Arbloss.Losses.Tests.Losses
     /// written here in doubles, against the flattened problem, and against central finite differences.</summary>
     public class ArbDenseTests
     {
-        private const long Ignore = 255;
+        internal const long Ignore = 255;
 
         /// <summary>A random dense problem: logits [N, C, H, W], targets [N, H, W] with some ignored positions.</summary>
-        private sealed record Problem(int N, int C, int H, int W, double[] Z, long[] Y, double[]? Counts, double[]? Weight, double Smoothing)
+        internal sealed record Problem(int N, int C, int H, int W, double[] Z, long[] Y, double[]? Counts, double[]? Weight, double Smoothing)
         {
             public int Positions => N * H * W;
 
@@ -38,7 +38,7 @@ namespace Arbloss.Losses.Tests.Losses
 
         /// <summary>The definition, position by position: z' = z + log n (n the non-ignored bincount with batch counts),
         /// l = (1 - eps) w_y (lse - z'_y) + eps / K sum over present j of w_j (lse - z'_j); Mean = sum l / sum w_y.</summary>
-        private static (double[] PerPosition, double Sum, double Mean) Host(Problem p)
+        internal static (double[] PerPosition, double Sum, double Mean) Host(Problem p)
         {
             var n = p.Counts ?? Enumerable.Range(0, p.C).Select(j => (double)p.Y.Count(v => v == j)).ToArray();
             var present = Enumerable.Range(0, p.C).Where(j => n[j] > 0).ToArray();
@@ -63,7 +63,7 @@ namespace Arbloss.Losses.Tests.Losses
             return (per, sum, weightSum > 0 ? sum / weightSum : 0);
         }
 
-        private static (Tensor Z, Tensor Y, Tensor? N, Tensor? W) Tensors(Problem p) =>
+        internal static (Tensor Z, Tensor Y, Tensor? N, Tensor? W) Tensors(Problem p) =>
             (tensor(p.Z, ScalarType.Float64).reshape(p.N, p.C, p.H, p.W), tensor(p.Y).reshape(p.N, p.H, p.W),
              p.Counts is null ? null : tensor(p.Counts, ScalarType.Float64), p.Weight is null ? null : tensor(p.Weight, ScalarType.Float64));
 

@@ -1,0 +1,226 @@
+using System;
+using System.Collections.Generic;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Arbloss.Losses
+{
+    /// <summary>
+    /// The dense ARB loss (<see cref="ArbDense"/>, no label smoothing) with a hand-written forward and backward that keep
+    /// a single [N, C, d1, ..., dk] buffer: the adjusted logits <c>x + log n</c> become the softmax in place, and the
+    /// backward turns that softmax into the gradient in place.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Forward: <c>s = x + log n</c>; <c>s -= max_c s</c>; the target's shifted logit is read; <c>s = exp(s)</c>;
+    /// <c>Z = sum_c s</c>; <c>s /= Z</c> (the probabilities). The loss of a position is <c>log Z - s_y</c>, computed
+    /// before the exponential, so it is exact for any finite logits (no clamp, no underflow to an infinite loss).
+    /// Ignored positions get 0, the per-position loss is multiplied by the target's class weight, and Mean divides by the
+    /// sum of the non-ignored positions' weights (their number without weights), as <c>cross_entropy</c>.
+    /// </para>
+    /// <para>
+    /// Backward: <c>(p - onehot(y)) * w_y * dL</c> written into the saved probabilities (exactly 0 for ignored positions
+    /// and for classes of count 0, whose probability is exactly 0). <c>cross_entropy</c> of the adjusted logits keeps
+    /// the same one buffer for its backward (its log-softmax) but its forward also needs the adjusted logits beside it,
+    /// and its backward allocates two more buffers of that size (the log-softmax's incoming gradient and its result);
+    /// this node allocates none. A second backward through a retained graph recomputes the probabilities from the
+    /// logits; with create_graph the gradient is rebuilt from the logits with differentiable operations. Nothing in the
+    /// backward may throw: it runs inside a native callback. Nothing here may hand a number to TorchSharp where it takes
+    /// a Scalar (see <see cref="Functional.Constants"/>).
+    /// </para>
+    /// </remarks>
+    internal sealed class FusedDenseArbLoss : autograd.SingleTensorFunction<FusedDenseArbLoss>
+    {
+        private const string StateKey = "state";
+
+        // Gradients handed to the engine by backward on this thread, released at the next call (see FusedArbLoss).
+        [ThreadStatic] private static List<Tensor>? t_returnedGradients;
+
+        /// <summary>The node's name in the autograd graph.</summary>
+        public override string Name => "DenseArbLossBackward";
+
+        /// <summary>
+        /// The loss of <paramref name="x"/> [N, C, d...] (float32 / float64, or half precision, promoted by the addition)
+        /// against validated <paramref name="safeTarget"/> [N, d...] (ignored positions replaced by class 0).
+        /// </summary>
+        /// <param name="x">The caller's logits (not a copy: with create_graph the backward rebuilds the gradient from them).</param>
+        /// <param name="safeTarget">Targets with ignored positions set to 0.</param>
+        /// <param name="logCounts">log n [1, C, 1, ..., 1] in the computation dtype (-inf for classes of count 0).</param>
+        /// <param name="positionWeight">[N, 1, d...] in the computation dtype: the target's class weight (1 without weights),
+        /// exactly 0 at ignored positions.</param>
+        /// <param name="valid">[N, 1, d...] bool, false at ignored positions.</param>
+        /// <param name="reduction">The reduction.</param>
+        /// <returns>A scalar (Mean, Sum) or [N, d...] (None).</returns>
+        internal static Tensor Apply(Tensor x, Tensor safeTarget, Tensor logCounts, Tensor positionWeight, Tensor valid, nn.Reduction reduction)
+        {
+            ReleaseReturnedGradients();
+            var state = new State(reduction, x);
+            try
+            {
+                return apply(x, safeTarget, logCounts, positionWeight, valid, state);
+            }
+            finally
+            {
+                state.DisposeTemporaries();
+            }
+        }
+
+        /// <summary>Forward pass (runs with gradient recording off).</summary>
+        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+        {
+            var x = (Tensor)vars[0];
+            var state = (State)vars[5];
+            // Private copies, so no in-place change by the caller can invalidate what backward unpacks.
+            var targets = ((Tensor)vars[1]).unsqueeze(1).clone();
+            var logCounts = ((Tensor)vars[2]).clone();
+            var positionWeight = ((Tensor)vars[3]).clone();
+            var valid = ((Tensor)vars[4]).clone();
+            var logits = torch.empty(0, x.dtype, x.device).set_(x);
+            state.Temporaries.AddRange(new[] { targets, logCounts, positionWeight, valid, logits });
+
+            var probs = x.add(logCounts, Functional.Constants.One);
+            state.Temporaries.Add(probs);
+            Tensor perPosition, denominator;
+            using (var max = probs.amax(new long[] { 1 }, keepdim: true))
+                probs.sub_(max);
+            using (var picked = probs.gather(1, targets))
+            {
+                probs.exp_();
+                using var total = probs.sum(new long[] { 1 }, keepdim: true);
+                probs.div_(total);
+                perPosition = total.log().sub_(picked);
+            }
+            // Ignored positions may hold inf (their stand-in class 0 may be absent): masked, not multiplied.
+            using (var invalid = valid.logical_not()) perPosition.masked_fill_(invalid, Zero);
+            perPosition.mul_(positionWeight);
+            using (perPosition)
+            {
+                denominator = positionWeight.sum().clamp_min_(Tiny);
+                state.Temporaries.Add(denominator);
+                Tensor loss;
+                switch (state.Reduction)
+                {
+                    case nn.Reduction.None:
+                        loss = perPosition.squeeze(1);
+                        break;
+                    case nn.Reduction.Sum:
+                        loss = perPosition.sum();
+                        break;
+                    default:
+                        using (var sum = perPosition.sum()) loss = sum.div(denominator);
+                        break;
+                }
+                state.Temporaries.Add(loss);
+                ctx.save_for_backward(new List<Tensor> { probs, logits, targets, logCounts, positionWeight, valid, denominator });
+                ctx.save_data(StateKey, state);
+                return loss;
+            }
+        }
+
+        /// <summary>Backward pass: the gradient with respect to the logits only.</summary>
+        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+        {
+            var state = (State)ctx.get_data(StateKey);
+            var saved = ctx.get_saved_variables();
+            Tensor probs = saved[0], logits = saved[1], targets = saved[2], logCounts = saved[3], positionWeight = saved[4], valid = saved[5], denominator = saved[6];
+            Tensor grad;
+            try
+            {
+                using var scale = Scale(grad_output, positionWeight, valid, denominator, state.Reduction);
+                if (torch.is_grad_enabled() && state.Input is { IsInvalid: false } input)
+                {
+                    // create_graph: differentiable (softmax(x + log n) - onehot(y)) * scale.
+                    using var shifted = input.add(logCounts, Functional.Constants.One);
+                    using var p = shifted.softmax(1);
+                    using var ones = torch.ones(targets.shape, p.dtype, p.device);
+                    using var oneHot = torch.zeros_like(p).scatter_(1, targets, ones);
+                    using var difference = p.sub(oneHot);
+                    grad = difference.mul(scale);
+                }
+                else
+                {
+                    using var noGrad = torch.no_grad();
+                    if (!state.Consumed)
+                    {
+                        state.Consumed = true;
+                        grad = torch.empty(0, probs.dtype, probs.device).set_(probs);
+                    }
+                    else
+                    {
+                        using var shifted = logits.add(logCounts, Functional.Constants.One);
+                        grad = shifted.softmax(1);
+                    }
+                    using (var minusOne = torch.full(targets.shape, MinusOne, grad.dtype, grad.device))
+                        grad.scatter_add_(1, targets, minusOne);
+                    grad.mul_(scale);
+                }
+            }
+            finally
+            {
+                foreach (var t in saved) t.Dispose();
+                grad_output.Dispose();
+            }
+            (t_returnedGradients ??= new()).Add(grad);
+            return new List<Tensor> { grad, null!, null!, null!, null!, null! };
+        }
+
+        private static readonly Scalar Zero = 0.ToScalar();
+        private static readonly Scalar MinusOne = (-1).ToScalar();
+        private static readonly Scalar Tiny = double.Epsilon.ToScalar();
+
+        /// <summary>dL/d(per-position loss) times the position's weight, [N, 1, d...]; exactly 0 at ignored positions.</summary>
+        private static Tensor Scale(Tensor gradOutput, Tensor positionWeight, Tensor valid, Tensor denominator, nn.Reduction reduction)
+        {
+            switch (reduction)
+            {
+                case nn.Reduction.Mean:
+                    // Weight over denominator first: with every position ignored that is 0 / tiny = 0 (1 / tiny would be inf).
+                    using (var share = positionWeight.div(denominator)) return share.mul(gradOutput);
+                case nn.Reduction.Sum:
+                    return positionWeight.mul(gradOutput);
+                default:
+                    using (var column = gradOutput.unsqueeze(1))
+                    using (var invalid = valid.logical_not())
+                    {
+                        // A NaN or inf the caller put at an ignored position must not reach the gradient.
+                        var scale = positionWeight.mul(column);
+                        return scale.masked_fill_(invalid, Zero);
+                    }
+            }
+        }
+
+        private static void ReleaseReturnedGradients()
+        {
+            var returned = t_returnedGradients;
+            if (returned is null || returned.Count == 0) return;
+            foreach (var t in returned) t.Dispose();
+            returned.Clear();
+        }
+
+        /// <summary>Per-call state: the reduction, the caller's logits (for create_graph) and wrappers to release.</summary>
+        private sealed class State
+        {
+            public State(nn.Reduction reduction, Tensor input)
+            {
+                Reduction = reduction;
+                Input = input;
+            }
+
+            public nn.Reduction Reduction { get; }
+
+            /// <summary>The caller's logits; not owned.</summary>
+            public Tensor Input { get; }
+
+            /// <summary>Whether the saved probabilities were already turned into a gradient.</summary>
+            public bool Consumed { get; set; }
+
+            public List<Tensor> Temporaries { get; } = new();
+
+            public void DisposeTemporaries()
+            {
+                foreach (var t in Temporaries) t.Dispose();
+                Temporaries.Clear();
+            }
+        }
+    }
+}
