@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using BenchmarkDotNet.Attributes;
@@ -123,6 +124,47 @@ namespace Arbloss.Losses.Benchmarks
             };
             for (int i = 0; i < 5; i++) problem.Step(loss);
             Console.WriteLine($"{shape} {method}: peak RSS {PeakResidentMiB()} MiB (problem alone {before} MiB)");
+        }
+
+        /// <summary><c>--dense-time SHAPE [ROUNDS]</c>: a quick interleaved look (not a BenchmarkDotNet run): per round one
+        /// step of each method in turn, rotating which goes first; prints the median milliseconds of each and its ratio to
+        /// cross_entropy. The dense ARB path is timed both fused (the default for large problems) and composed.</summary>
+        public static void TimeProbe(string[] args)
+        {
+            var shape = args.Length > 0 ? args[0] : "8x19x128x256";
+            int rounds = args.Length > 1 ? int.Parse(args[1]) : 30;
+            using var problem = Create(shape);
+            using var batch = new ArbLoss(problem.Classes, ignoreIndex: Ignore);
+            using var global = new ArbLoss(problem.Counts, ignoreIndex: Ignore);
+            float Forced(Functional.CorePath path, ArbLoss loss)
+            {
+                ArbDense.ForcePath = path;
+                try { return problem.Step(x => loss.call(x, problem.Target)); }
+                finally { ArbDense.ForcePath = Functional.CorePath.Auto; }
+            }
+            var methods = new (string Name, Func<float> Run)[]
+            {
+                ("cross_entropy", () => problem.Step(x => nn.functional.cross_entropy(x, problem.Target, ignore_index: Ignore))),
+                ("arb_batch fused", () => Forced(Functional.CorePath.Fused, batch)),
+                ("arb_global fused", () => Forced(Functional.CorePath.Fused, global)),
+                ("arb_batch composed", () => Forced(Functional.CorePath.Composed, batch)),
+                ("arb_global composed", () => Forced(Functional.CorePath.Composed, global)),
+            };
+            var times = methods.Select(_ => new List<double>()).ToArray();
+            foreach (var m in methods) { m.Run(); m.Run(); }
+            var clock = new System.Diagnostics.Stopwatch();
+            for (int r = 0; r < rounds; r++)
+                for (int k = 0; k < methods.Length; k++)
+                {
+                    int i = (k + r) % methods.Length;
+                    clock.Restart();
+                    methods[i].Run();
+                    times[i].Add(clock.Elapsed.TotalMilliseconds);
+                }
+            double Median(List<double> t) { var s = t.OrderBy(v => v).ToArray(); return s[s.Length / 2]; }
+            double baseline = Median(times[0]);
+            for (int i = 0; i < methods.Length; i++)
+                Console.WriteLine($"{shape} {methods[i].Name,-20} median {Median(times[i]),8:F2} ms  ratio {Median(times[i]) / baseline:F2}");
         }
 
         public void Dispose()

@@ -44,21 +44,26 @@ namespace Arbloss.Losses
             using var scope = NewDisposeScope();
             var valid = target.ne(ignoreIndex);
             var safeTarget = target.masked_fill(valid.logical_not(), Zero);
-            if (validate) CheckValues(target, valid, classes, ignoreIndex);
             var dtype = Functional.ComputeType(input.dtype);
+            // CPU targets: one managed pass validates them and counts the classes (no kernels, no bincount).
+            long[]? hostCounts = null;
+            long validPositions = -1;
+            if (target.device_type == DeviceType.CPU && (validate || counts is null))
+                hostCounts = HostPass(target, classes, ignoreIndex, validate ? counts : null, out validPositions);
+            else if (validate) CheckValues(target, valid, classes, ignoreIndex);
             bool fused = labelSmoothing == 0 && UseFused(input);
             // Every position ignored: cross_entropy's mean would be 0 / 0, and batch counts leave no class at all. The
             // fused path with global counts needs no read-back: its masking gives exactly 0 with zero gradient.
-            if ((counts is null || !fused) && !valid.any().item<bool>())
+            if ((counts is null || !fused) && (hostCounts is not null ? validPositions == 0 : !valid.any().item<bool>()))
             {
                 // Nothing left: 0 (Mean, Sum) or zeros (None), still connected to the logits, with zero gradient.
                 var zero = Functional.ComputeInput(input).select(1, 0).mul(Zero);
                 return (reduction == nn.Reduction.None ? zero : zero.sum()).MoveToOuterDisposeScope();
             }
-            var n = counts is null
-                ? safeTarget.masked_select(valid).bincount(null, classes).to_type(dtype)
-                : counts.to_type(dtype);
-            if (validate && counts is not null) CheckTargetCounts(safeTarget, valid, n);
+            var n = counts is not null ? counts.to_type(dtype)
+                : hostCounts is not null ? tensor(hostCounts).to_type(dtype)
+                : safeTarget.masked_select(valid).bincount(null, classes).to_type(dtype);
+            if (validate && counts is not null && hostCounts is null) CheckTargetCounts(safeTarget, valid, n);
             // Broadcast log n over the class dimension: [1, C, 1, ..., 1].
             var shape = new long[input.dim()];
             Array.Fill(shape, 1L);
@@ -67,7 +72,7 @@ namespace Arbloss.Losses
             if (fused)
             {
                 var positionWeight = weight is null ? valid.to_type(dtype) : weight.to_type(dtype).index_select(0, safeTarget.reshape(-1)).view_as(target).mul_(valid);
-                var loss = FusedDenseArbLoss.Apply(input, safeTarget, logN, positionWeight.unsqueeze(1), valid.unsqueeze(1), reduction);
+                var loss = FusedDenseArbLoss.Apply(input, safeTarget.unsqueeze(1), logN, positionWeight.unsqueeze(1), valid.unsqueeze(1), reduction);
                 return loss.MoveToOuterDisposeScope();
             }
             var x = Functional.ComputeInput(input);
@@ -134,6 +139,38 @@ namespace Arbloss.Losses
                 throw new ArgumentException($"The class weight must be a floating-point vector of {classes} (one per class) on {input.device}; got {weight.dtype} [{string.Join(", ", weight.shape)}] on {weight.device}.", nameof(weight));
             if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
                 throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "Label smoothing must lie in [0, 1].");
+        }
+
+        /// <summary>One pass over CPU targets: each must lie in [0, C) or be the ignore index, and with
+        /// <paramref name="counts"/> a non-ignored target's class must have a positive count.</summary>
+        /// <returns>The per-class counts of the non-ignored positions.</returns>
+        private static long[] HostPass(Tensor target, long classes, long ignoreIndex, Tensor? counts, out long validPositions)
+        {
+            double[]? given = null;
+            if (counts is not null)
+            {
+                using var host = counts.to(DeviceType.CPU).to_type(ScalarType.Float64);
+                given = host.data<double>().ToArray();
+            }
+            var result = new long[classes];
+            long ignored = 0;
+            using var contiguous = target.is_contiguous() ? null : target.contiguous();
+            var source = contiguous ?? target;
+            var t = source.numel() == 0 ? ReadOnlySpan<long>.Empty : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(source.bytes);
+            for (int i = 0; i < t.Length; i++)
+            {
+                long v = t[i];
+                if ((ulong)v < (ulong)classes)
+                {
+                    result[v]++;
+                    if (given is not null && !(given[v] > 0))
+                        throw new ArgumentException($"Class {v} appears in the targets but its count is 0; ARB-Loss needs a positive count for every target class.", "classCounts");
+                }
+                else if (v == ignoreIndex) ignored++;
+                else throw new ArgumentException($"A target is {v}; targets must lie in [0, {classes}) or be the ignore index {ignoreIndex}.", nameof(target));
+            }
+            validPositions = t.Length - ignored;
+            return result;
         }
 
         private static void CheckValues(Tensor target, Tensor valid, long classes, long ignoreIndex)

@@ -7,19 +7,19 @@ namespace Arbloss.Losses
 {
     /// <summary>
     /// The dense ARB loss (<see cref="ArbDense"/>, no label smoothing) with a hand-written forward and backward that keep
-    /// a single [N, C, d1, ..., dk] buffer: the adjusted logits <c>x + log n</c> become the softmax in place, and the
-    /// backward turns that softmax into the gradient in place.
+    /// a single [N, C, d1, ..., dk] buffer: the adjusted logits <c>x + log n</c> become their (unnormalised) exponentials in
+    /// place, and the backward turns those into the gradient in place.
     /// </summary>
     /// <remarks>
     /// <para>
     /// Forward: <c>s = x + log n</c>; <c>s -= max_c s</c>; the target's shifted logit is read; <c>s = exp(s)</c>;
-    /// <c>Z = sum_c s</c>; <c>s /= Z</c> (the probabilities). The loss of a position is <c>log Z - s_y</c>, computed
+    /// <c>Z = sum_c s</c> (kept unnormalised: <c>p = s / Z</c>). The loss of a position is <c>log Z - s_y</c>, computed
     /// before the exponential, so it is exact for any finite logits (no clamp, no underflow to an infinite loss).
     /// Ignored positions get 0, the per-position loss is multiplied by the target's class weight, and Mean divides by the
     /// sum of the non-ignored positions' weights (their number without weights), as <c>cross_entropy</c>.
     /// </para>
     /// <para>
-    /// Backward: <c>(p - onehot(y)) * w_y * dL</c> written into the saved probabilities (exactly 0 for ignored positions
+    /// Backward: <c>(p - onehot(y)) * w_y * dL</c>, i.e. <c>s * (w_y dL / Z)</c> minus <c>w_y dL</c> at the target, written into the saved buffer (exactly 0 for ignored positions
     /// and for classes of count 0, whose probability is exactly 0). <c>cross_entropy</c> of the adjusted logits keeps
     /// the same one buffer for its backward (its log-softmax) but its forward also needs the adjusted logits beside it,
     /// and its backward allocates two more buffers of that size (the log-softmax's incoming gradient and its result);
@@ -41,23 +41,24 @@ namespace Arbloss.Losses
 
         /// <summary>
         /// The loss of <paramref name="x"/> [N, C, d...] (float32 / float64, or half precision, promoted by the addition)
-        /// against validated <paramref name="safeTarget"/> [N, d...] (ignored positions replaced by class 0).
+        /// against validated <paramref name="targetColumn"/>. The tensors other than <paramref name="x"/> must be
+        /// the caller's private temporaries: they are saved for the backward as they are.
         /// </summary>
         /// <param name="x">The caller's logits (not a copy: with create_graph the backward rebuilds the gradient from them).</param>
-        /// <param name="safeTarget">Targets with ignored positions set to 0.</param>
+        /// <param name="targetColumn">Targets [N, 1, d...] with ignored positions set to 0; the caller's own temporary.</param>
         /// <param name="logCounts">log n [1, C, 1, ..., 1] in the computation dtype (-inf for classes of count 0).</param>
         /// <param name="positionWeight">[N, 1, d...] in the computation dtype: the target's class weight (1 without weights),
         /// exactly 0 at ignored positions.</param>
         /// <param name="valid">[N, 1, d...] bool, false at ignored positions.</param>
         /// <param name="reduction">The reduction.</param>
         /// <returns>A scalar (Mean, Sum) or [N, d...] (None).</returns>
-        internal static Tensor Apply(Tensor x, Tensor safeTarget, Tensor logCounts, Tensor positionWeight, Tensor valid, nn.Reduction reduction)
+        internal static Tensor Apply(Tensor x, Tensor targetColumn, Tensor logCounts, Tensor positionWeight, Tensor valid, nn.Reduction reduction)
         {
             ReleaseReturnedGradients();
             var state = new State(reduction, x);
             try
             {
-                return apply(x, safeTarget, logCounts, positionWeight, valid, state);
+                return apply(x, targetColumn, logCounts, positionWeight, valid, state);
             }
             finally
             {
@@ -70,24 +71,27 @@ namespace Arbloss.Losses
         {
             var x = (Tensor)vars[0];
             var state = (State)vars[5];
-            // Private copies, so no in-place change by the caller can invalidate what backward unpacks.
-            var targets = ((Tensor)vars[1]).unsqueeze(1).clone();
-            var logCounts = ((Tensor)vars[2]).clone();
-            var positionWeight = ((Tensor)vars[3]).clone();
-            var valid = ((Tensor)vars[4]).clone();
+            // Targets, counts, weights and mask are the dense path's own temporaries (no caller can change them in place);
+            // the logits go through a fresh tensor object over the same storage (its own version counter; read only by a
+            // second backward through a retained graph).
+            var targets = (Tensor)vars[1];
+            var logCounts = (Tensor)vars[2];
+            var positionWeight = (Tensor)vars[3];
+            var valid = (Tensor)vars[4];
             var logits = torch.empty(0, x.dtype, x.device).set_(x);
-            state.Temporaries.AddRange(new[] { targets, logCounts, positionWeight, valid, logits });
+            state.Temporaries.Add(logits);
 
             var probs = x.add(logCounts, Functional.Constants.One);
             state.Temporaries.Add(probs);
-            Tensor perPosition, denominator;
+            Tensor perPosition, denominator, total;
             using (var max = probs.amax(new long[] { 1 }, keepdim: true))
                 probs.sub_(max);
             using (var picked = probs.gather(1, targets))
             {
+                // exp(s - max) stays unnormalised: the backward divides by the total in the multiplication it does anyway.
                 probs.exp_();
-                using var total = probs.sum(new long[] { 1 }, keepdim: true);
-                probs.div_(total);
+                total = probs.sum(new long[] { 1 }, keepdim: true);
+                state.Temporaries.Add(total);
                 perPosition = total.log().sub_(picked);
             }
             // Ignored positions may hold inf (their stand-in class 0 may be absent): masked, not multiplied.
@@ -111,7 +115,7 @@ namespace Arbloss.Losses
                         break;
                 }
                 state.Temporaries.Add(loss);
-                ctx.save_for_backward(new List<Tensor> { probs, logits, targets, logCounts, positionWeight, valid, denominator });
+                ctx.save_for_backward(new List<Tensor> { probs, logits, targets, logCounts, positionWeight, valid, denominator, total });
                 ctx.save_data(StateKey, state);
                 return loss;
             }
@@ -122,7 +126,7 @@ namespace Arbloss.Losses
         {
             var state = (State)ctx.get_data(StateKey);
             var saved = ctx.get_saved_variables();
-            Tensor probs = saved[0], logits = saved[1], targets = saved[2], logCounts = saved[3], positionWeight = saved[4], valid = saved[5], denominator = saved[6];
+            Tensor probs = saved[0], logits = saved[1], targets = saved[2], logCounts = saved[3], positionWeight = saved[4], valid = saved[5], denominator = saved[6], total = saved[7];
             Tensor grad;
             try
             {
@@ -142,17 +146,21 @@ namespace Arbloss.Losses
                     using var noGrad = torch.no_grad();
                     if (!state.Consumed)
                     {
+                        // exp(s - max) * (scale / total) = p * scale.
                         state.Consumed = true;
                         grad = torch.empty(0, probs.dtype, probs.device).set_(probs);
+                        using var factor = scale.div(total);
+                        grad.mul_(factor);
                     }
                     else
                     {
                         using var shifted = logits.add(logCounts, Functional.Constants.One);
                         grad = shifted.softmax(1);
+                        grad.mul_(scale);
                     }
-                    using (var minusOne = torch.full(targets.shape, MinusOne, grad.dtype, grad.device))
-                        grad.scatter_add_(1, targets, minusOne);
-                    grad.mul_(scale);
+                    // - onehot(y) * scale
+                    using (var minusScale = scale.neg())
+                        grad.scatter_add_(1, targets, minusScale);
                 }
             }
             finally
@@ -165,7 +173,6 @@ namespace Arbloss.Losses
         }
 
         private static readonly Scalar Zero = 0.ToScalar();
-        private static readonly Scalar MinusOne = (-1).ToScalar();
         private static readonly Scalar Tiny = double.Epsilon.ToScalar();
 
         /// <summary>dL/d(per-position loss) times the position's weight, [N, 1, d...]; exactly 0 at ignored positions.</summary>
