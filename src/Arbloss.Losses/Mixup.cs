@@ -76,9 +76,12 @@ namespace Arbloss.Losses
 
             using var scope = NewDisposeScope();
             var index = tensor(perm, ScalarType.Int64, inputs.device);
+            // Scalars disposed here, not left to the finalizer (see Functional.Constants).
+            using var lamScalar = lam.ToScalar();
+            using var restScalar = (1 - lam).ToScalar();
             Tensor mixed = lam == 1.0
                 ? inputs.clone()
-                : inputs.mul(lam).add(inputs.index_select(0, index).mul(1 - lam));
+                : inputs.mul(lamScalar).add(inputs.index_select(0, index).mul(restScalar), Functional.Constants.One);
             var targetIndex = LossChecks.SameDevice(targets, inputs) ? index : index.to(targets.device);
             var targetsB = targets.index_select(0, targetIndex);
             return new MixupBatch(mixed.MoveToOuterDisposeScope(), targets, targetsB.MoveToOuterDisposeScope(), lam, perm);

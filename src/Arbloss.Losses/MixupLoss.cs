@@ -46,7 +46,9 @@ namespace Arbloss.Losses
                 a = criterion.call(logits, targetsA);
                 b = criterion.call(logits, targetsB);
             }
-            return a.mul(lambda).add(b.mul(1 - lambda)).MoveToOuterDisposeScope();
+            using var lamScalar = lambda.ToScalar();
+            using var restScalar = (1 - lambda).ToScalar();
+            return a.mul(lamScalar).add(b.mul(restScalar), Functional.Constants.One).MoveToOuterDisposeScope();
         }
     }
 }
