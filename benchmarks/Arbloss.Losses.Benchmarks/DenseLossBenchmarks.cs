@@ -167,6 +167,52 @@ namespace Arbloss.Losses.Benchmarks
                 Console.WriteLine($"{shape} {methods[i].Name,-20} median {Median(times[i]),8:F2} ms  ratio {Median(times[i]) / baseline:F2}");
         }
 
+        /// <summary><c>--dense-memory SHAPE</c> (with native/allocprobe.so preloaded): the extra peak of native bytes during
+        /// one forward + backward of each method (median of 5 steps), in MiB and in [N, C, H, W] float32 buffers.</summary>
+        public static void MemoryProbe(string[] args)
+        {
+            if (!LossProbe.AllocProbe.Load())
+            {
+                Console.Error.WriteLine("allocprobe.so is not preloaded: build benchmarks/Arbloss.Losses.Benchmarks/native/allocprobe.c and set LD_PRELOAD (see benchmarks/README.md).");
+                Environment.ExitCode = 2;
+                return;
+            }
+            var shape = args.Length > 0 ? args[0] : "8x19x128x256";
+            using var problem = Create(shape);
+            using var batch = new ArbLoss(problem.Classes, ignoreIndex: Ignore);
+            using var global = new ArbLoss(problem.Counts, ignoreIndex: Ignore);
+            double buffer = problem._logits.numel() * 4.0;
+            float Forced(Functional.CorePath path, ArbLoss loss)
+            {
+                ArbDense.ForcePath = path;
+                try { return problem.Step(x => loss.call(x, problem.Target)); }
+                finally { ArbDense.ForcePath = Functional.CorePath.Auto; }
+            }
+            var methods = new (string Name, Func<float> Run)[]
+            {
+                ("cross_entropy", () => problem.Step(x => nn.functional.cross_entropy(x, problem.Target, ignore_index: Ignore))),
+                ("arb_batch (fused, default)", () => Forced(Functional.CorePath.Auto, batch)),
+                ("arb_global (fused, default)", () => Forced(Functional.CorePath.Auto, global)),
+                ("arb_batch composed", () => Forced(Functional.CorePath.Composed, batch)),
+                ("arb_global composed", () => Forced(Functional.CorePath.Composed, global)),
+            };
+            Console.WriteLine($"## {shape}: extra peak native bytes of one step with a fresh leaf (the leaf's copy included), one buffer = {buffer / (1 << 20):F1} MiB");
+            foreach (var (name, run) in methods)
+            {
+                for (int i = 0; i < 3; i++) run();
+                var peaks = new List<long>();
+                for (int i = 0; i < 5; i++)
+                {
+                    long before = LossProbe.AllocProbe.Live();
+                    LossProbe.AllocProbe.Reset();
+                    run();
+                    peaks.Add(LossProbe.AllocProbe.Peak() - before);
+                }
+                long median = peaks.OrderBy(v => v).ElementAt(2);
+                Console.WriteLine($"  {name,-28} {median / (double)(1 << 20),8:F1} MiB = {median / buffer:F2} buffers");
+            }
+        }
+
         public void Dispose()
         {
             _logits.Dispose();

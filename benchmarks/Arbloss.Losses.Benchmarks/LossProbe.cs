@@ -256,7 +256,7 @@ namespace Arbloss.Losses.Benchmarks
         }
 
         /// <summary>The functions of native/allocprobe.c, found in the preloaded library.</summary>
-        private static class AllocProbe
+        internal static class AllocProbe
         {
             [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
             private delegate long Counter();
