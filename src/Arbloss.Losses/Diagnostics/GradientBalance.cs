@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -49,6 +50,74 @@ namespace Arbloss.Losses.Diagnostics
         /// the batch size or device; the batch is empty; or a target lies outside [0, C).</exception>
         public static GradientBalanceResult Compute(Tensor features, Tensor logitGradient, Tensor targets) =>
             Compute(features, logitGradient, targets, DefaultChunkElements);
+
+        /// <summary>
+        /// <see cref="Compute(Tensor, Tensor, Tensor)"/> for a training loop that has its labels on the host as well (a data
+        /// loader's batch): the range check, the classes present and the per-class counts come from
+        /// <paramref name="hostTargets"/> and are copied to the device without blocking, so on an accelerator nothing is
+        /// read back (the tensor overload reads the targets' range, their distinct classes and their counts, three
+        /// synchronisations per call).
+        /// </summary>
+        /// <param name="features">The classifier's input features [B, D].</param>
+        /// <param name="logitGradient">The logit gradient [B, C], used as given.</param>
+        /// <param name="targets">int64 class indices [B] on the features' device.</param>
+        /// <param name="hostTargets">The same B labels on the host, in the same order. They are trusted to equal
+        /// <paramref name="targets"/>: checking that would need the read-back this overload avoids.</param>
+        /// <returns>A new result, as <see cref="Compute(Tensor, Tensor, Tensor)"/>.</returns>
+        /// <exception cref="ArgumentNullException">A tensor argument is null.</exception>
+        /// <exception cref="ArgumentException">As <see cref="Compute(Tensor, Tensor, Tensor)"/>; or
+        /// <paramref name="hostTargets"/> has another length than the batch or holds a label outside [0, C).</exception>
+        public static GradientBalanceResult Compute(Tensor features, Tensor logitGradient, Tensor targets, ReadOnlySpan<long> hostTargets)
+        {
+            CheckInputs(features, logitGradient, targets);
+            var labels = HostLabels.From(hostTargets, features.size(0), logitGradient.size(1), nameof(hostTargets));
+            return Compute(features, logitGradient, targets, DefaultChunkElements, labels);
+        }
+
+        /// <summary>Classes present, each sample's position among them, and per-class counts, from host labels.</summary>
+        internal sealed class HostLabels
+        {
+            private HostLabels(long[] present, long[] inverse, long[] counts)
+            {
+                Present = present;
+                Inverse = inverse;
+                Counts = counts;
+            }
+
+            public long[] Present { get; }
+
+            public long[] Inverse { get; }
+
+            public long[] Counts { get; }
+
+            public static HostLabels From(ReadOnlySpan<long> labels, long batch, long classes, string name)
+            {
+                if (labels.Length != batch)
+                    throw new ArgumentException($"{labels.Length} host labels for a batch of {batch}; pass the batch's own labels.", name);
+                var counts = new long[classes];
+                for (int i = 0; i < labels.Length; i++)
+                {
+                    long v = labels[i];
+                    if ((ulong)v >= (ulong)classes)
+                        throw new ArgumentException($"Host label {i} is {v}; labels must lie in [0, {classes}).", name);
+                    counts[v]++;
+                }
+                var position = new long[classes];
+                var present = new List<long>();
+                for (long j = 0; j < classes; j++)
+                    if (counts[j] > 0) { position[j] = present.Count; present.Add(j); }
+                var inverse = new long[labels.Length];
+                for (int i = 0; i < labels.Length; i++) inverse[i] = position[labels[i]];
+                return new HostLabels(present.ToArray(), inverse, counts);
+            }
+
+            /// <summary>A host array on <paramref name="device"/>, copied without blocking (inside the caller's dispose scope).</summary>
+            public static Tensor Upload(long[] values, Device device)
+            {
+                var host = tensor(values);
+                return device.type == DeviceType.CPU ? host : host.to(device, non_blocking: true);
+            }
+        }
 
         /// <summary>
         /// Computes the attraction / repulsion norms of one batch for a loss module: the logit gradient is
@@ -205,11 +274,11 @@ namespace Arbloss.Losses.Diagnostics
         }
 
         /// <summary>The computation, with the chunk budget exposed for tests.</summary>
-        internal static GradientBalanceResult Compute(Tensor features, Tensor logitGradient, Tensor targets, long chunkElements)
+        internal static GradientBalanceResult Compute(Tensor features, Tensor logitGradient, Tensor targets, long chunkElements, HostLabels? host = null)
         {
             CheckInputs(features, logitGradient, targets);
             long batch = features.size(0), classes = logitGradient.size(1);
-            DiagnosticChecks.TargetRange(targets, classes, nameof(targets));
+            if (host is null) DiagnosticChecks.TargetRange(targets, classes, nameof(targets));
             var dtype = DiagnosticChecks.ComputeType(features, logitGradient);
             var device = features.device;
 
@@ -221,9 +290,14 @@ namespace Arbloss.Losses.Diagnostics
             var gramSameClass = gram.masked_fill(targets.unsqueeze(1).ne(targets.unsqueeze(0)), 0);
             // Only the P <= B classes present in the batch have non-zero columns in M: sum per present class with a
             // [P, B] indicator matmul (index_add_ is slow on the CPU) and write those columns only.
-            var (presentClasses, inverse, _) = targets.unique(sorted: true, return_inverse: true);
+            Tensor presentClasses, inverse;
+            if (host is null) { var (p, inv, _) = targets.unique(sorted: true, return_inverse: true); (presentClasses, inverse) = (p, inv!); }
+            else (presentClasses, inverse) = (HostLabels.Upload(host.Present, device), HostLabels.Upload(host.Inverse, device));
             long presentCount = presentClasses.size(0);
-            var indicator = nn.functional.one_hot(inverse!, presentCount).to_type(dtype).t();  // [P, B]
+            // [P, B]; with host labels built by a scatter (one_hot checks its input's range, a read-back).
+            var indicator = host is null
+                ? nn.functional.one_hot(inverse!, presentCount).to_type(dtype).t()
+                : zeros(presentCount, batch, dtype, device).scatter_(0, inverse.view(1, -1), ones(1, batch, dtype, device));
             var norms = zeros(classes, classes, dtype, device);
             var repulsion = empty(classes, dtype, device);
             var total = empty(classes, dtype, device);
@@ -245,7 +319,7 @@ namespace Arbloss.Losses.Diagnostics
                 total.narrow(0, start, width).copy_(gc.mul(gram.matmul(gc)).sum(0L).clamp_min(0).sqrt());
             }
 
-            var counts = targets.bincount(null, classes);
+            var counts = host is null ? targets.bincount(null, classes) : HostLabels.Upload(host.Counts, device);
             return GradientBalanceResult.Create(norms, norms.diagonal().clone(), repulsion, total, counts, 1);
         }
 

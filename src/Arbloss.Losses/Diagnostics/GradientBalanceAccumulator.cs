@@ -58,6 +58,24 @@ namespace Arbloss.Losses.Diagnostics
             Add(result);
         }
 
+        /// <summary>Adds one batch whose labels the caller also has on the host: nothing is read back from an accelerator
+        /// (see <see cref="GradientBalance.Compute(Tensor, Tensor, Tensor, ReadOnlySpan{long})"/>).</summary>
+        /// <param name="features">Features [B, D].</param>
+        /// <param name="logitGradient">Logit gradient [B, C].</param>
+        /// <param name="targets">int64 class indices [B] on the features' device.</param>
+        /// <param name="hostTargets">The same labels on the host, in the same order.</param>
+        /// <exception cref="ArgumentNullException">A tensor argument is null.</exception>
+        /// <exception cref="ArgumentException">As <see cref="GradientBalance.Compute(Tensor, Tensor, Tensor, ReadOnlySpan{long})"/>;
+        /// C differs from <see cref="NumClasses"/>; or another device than the earlier batches.</exception>
+        /// <exception cref="ObjectDisposedException">The accumulator has been disposed.</exception>
+        public void Add(Tensor features, Tensor logitGradient, Tensor targets, ReadOnlySpan<long> hostTargets)
+        {
+            CheckAlive();
+            CheckClasses(logitGradient, nameof(logitGradient));
+            using var result = GradientBalance.Compute(features, logitGradient, targets, hostTargets);
+            Add(result);
+        }
+
         /// <summary>
         /// Adds one batch for a loss module (logit gradient from <see cref="GradientBalance.LogitGradient"/>, i.e. the
         /// gradient of the sum of per-sample losses).

@@ -114,9 +114,10 @@ namespace Arbloss.Losses.Diagnostics
             Tensor sampleCounts, long steps)
         {
             var present = sampleCounts.gt(0);
-            var defined = present.logical_and(repulsion.gt(0));
-            var safeRepulsion = repulsion.masked_fill(defined.logical_not(), 1);
-            var ratio = attraction.div(safeRepulsion).masked_fill(defined.logical_not(), double.NaN);
+            // Comparisons and masked_fill only: they have kernels on every device (the meta device of the tests included).
+            var undefined = sampleCounts.le(0).bitwise_or(repulsion.le(0));
+            var safeRepulsion = repulsion.masked_fill(undefined, 1);
+            var ratio = attraction.div(safeRepulsion).masked_fill(undefined, double.NaN);
             return new GradientBalanceResult(norms.MoveToOuterDisposeScope(), attraction.MoveToOuterDisposeScope(),
                 repulsion.MoveToOuterDisposeScope(), gradientNorm.MoveToOuterDisposeScope(), sampleCounts.MoveToOuterDisposeScope(),
                 present.MoveToOuterDisposeScope(), ratio.MoveToOuterDisposeScope(), steps);

@@ -494,8 +494,8 @@ namespace Arbloss.Samples.Training
         /// blocking (8-bit pixels normalised on the device), targets are not validated by the loss (they were checked on
         /// the host when the data loaded), batch class counts and the mixup permutation are computed on the host and
         /// copied without blocking, and the running loss and accuracy stay on the device until they are logged (every
-        /// <c>print_freq</c> micro-batches, one read-back). What still synchronises with <c>gradient_balance: true</c> is
-        /// the package's <c>GradientBalance.Compute</c> (see the README's list).
+        /// <c>print_freq</c> micro-batches, one read-back). With <c>gradient_balance: true</c> the accumulator takes the
+        /// classes present and their counts from the batch's host labels, so it reads nothing back either.
         /// </summary>
         private (double Loss, double Top1, long Seen, double Seconds, bool Completed) TrainEpoch(ClassifierNetwork model, TrainingCriterion criterion,
             OptimizerHelper optimizer, Mixup? mixup, GradientBalanceAccumulator? balance, ISampleSource train, int[] order, int epoch, int batches)
@@ -567,8 +567,9 @@ namespace Arbloss.Samples.Training
                         }
                         if (balance is not null)
                         {
-                            if (hostCounts) balance.Add(features.detach(), CountedLogitGradient(criterion.Module, logits, y, counts!), y);
-                            else balance.Add(features.detach(), logits.detach(), y, criterion.Module);
+                            // The labels' classes and counts come from the host: nothing is read back.
+                            var logitGradient = hostCounts ? CountedLogitGradient(criterion.Module, logits, y, counts!) : GradientBalance.LogitGradient(logits.detach(), y, criterion.Module);
+                            balance.Add(features.detach(), logitGradient, y, batch.HostLabels);
                         }
                         seen += batch.Size;
                         done++;

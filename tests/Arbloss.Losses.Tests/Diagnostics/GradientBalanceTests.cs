@@ -69,6 +69,35 @@ namespace Arbloss.Losses.Tests.Diagnostics
             }
         }
 
+        [Property(MaxTest = 30)]
+        public void HostLabelsGiveTheLiteralNormsWithoutReadingTheTargets(int seed)
+        {
+            var x = Batch.Random(seed);
+            using var scope = NewDisposeScope();
+            var (f, g, y) = x.Tensors();
+            using var viaHost = GradientBalance.Compute(f, g, y, x.Y);
+            Numerics.AssertClose(LiteralNorms(x), TestData.Host(viaHost.Norms), 1e-10, 1e-12, "norms");
+            var repulsion = Enumerable.Range(0, x.C).Select(i => Norm(LiteralPairVector(x, i, c => c != i))).ToArray();
+            Numerics.AssertClose(repulsion, TestData.Host(viaHost.Repulsion), 1e-10, 1e-12, "repulsion");
+            var counts = Enumerable.Range(0, x.C).Select(c => (long)x.Y.Count(v => v == c)).ToArray();
+            Assert.Equal(counts, TestData.HostLong(viaHost.SampleCounts));
+            using var accumulator = new GradientBalanceAccumulator(x.C);
+            accumulator.Add(f, g, y, x.Y);
+            Assert.Equal(1, accumulator.Steps);
+        }
+
+        [Fact]
+        public void BadHostLabelsAreNamed()
+        {
+            using var f = torch.randn(3, 2, ScalarType.Float64);
+            using var g = torch.randn(3, 4, ScalarType.Float64);
+            using var y = tensor(new long[] { 0, 1, 3 });
+            Assert.Equal("hostTargets", Assert.Throws<ArgumentException>(() => GradientBalance.Compute(f, g, y, new long[] { 0, 1 })).ParamName);
+            var e = Assert.Throws<ArgumentException>(() => GradientBalance.Compute(f, g, y, new long[] { 0, 1, 4 }));
+            Assert.Equal("hostTargets", e.ParamName);
+            Assert.Contains("4", e.Message);
+        }
+
         [Property(MaxTest = 25)]
         public void ContributionsAreTheLiteralPairVectorsAndTheirNormsAreNorms(int seed)
         {
@@ -319,7 +348,7 @@ namespace Arbloss.Losses.Tests.Diagnostics
             Assert.Throws<ArgumentOutOfRangeException>(() => GradientBalance.Contributions(f, g, y, 3, 3));
             Assert.Throws<ArgumentOutOfRangeException>(() => GradientBalance.Contributions(f, g, y, 0, 0));
             using var ce = nn.CrossEntropyLoss();
-            Assert.Throws<ArgumentNullException>(() => GradientBalance.Compute(f, g, y, null!));
+            Assert.Throws<ArgumentNullException>(() => GradientBalance.Compute(f, g, y, (Loss<Tensor, Tensor, Tensor>)null!));
             Assert.Equal("features", Assert.Throws<ArgumentException>(() => GradientBalance.Compute(zeros(2, 3), g, y, ce)).ParamName);
             var disposed = zeros(4, 3);
             disposed.Dispose();

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using Arbloss.Losses;
+using Arbloss.Losses.Diagnostics;
 using Arbloss.Samples.Data;
 using Arbloss.Samples.Tests.Support;
 using Arbloss.Samples.Training;
@@ -62,6 +63,13 @@ namespace Arbloss.Samples.Tests.Training
             sums[0].add_(value.detach().to_type(ScalarType.Float64), batch.Size);
             sums[1].add_(logits.argmax(1).eq(y).sum());
             Assert.Equal(DeviceType.META, sums.device_type);
+            // gradient_balance: true, as the trainer feeds it (host labels; the logit gradient with host-counted classes).
+            using var balance = new GradientBalanceAccumulator(10);
+            var features = x.flatten(1).detach();
+            var logitGradient = logits.detach().softmax(1);
+            balance.Add(features, logitGradient, y, batch.HostLabels);
+            Assert.Equal(1, balance.Steps);
+            Assert.ThrowsAny<Exception>(() => GradientBalance.Compute(features, logitGradient, y));   // range check, unique, bincount
         }
 
         [Fact]
