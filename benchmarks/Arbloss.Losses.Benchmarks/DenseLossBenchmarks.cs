@@ -3,6 +3,9 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,7 +17,7 @@ namespace Arbloss.Losses.Benchmarks
     /// <c>cross_entropy(ignore_index: 255)</c> (baseline) against ArbLoss with batch and with global counts (same ignore
     /// index). Targets follow a long-tailed pixel profile (class c with weight 0.7^c) with 5% of the pixels ignored.
     /// </summary>
-    [Config(typeof(LossBenchmarkConfig))]
+    [Config(typeof(DenseBenchmarkConfig))]
     [MemoryDiagnoser(false)]
     public class DenseLossBenchmarks
     {
@@ -50,6 +53,22 @@ namespace Arbloss.Losses.Benchmarks
 
         [Benchmark(Description = "ArbLoss (global counts)")]
         public float Global() => _problem.Step(x => _global.call(x, _problem.Target));
+    }
+
+    /// <summary>A step takes 10-100 ms here: iterations of 600 ms (several steps each), 15 of them after 3 warm-ups.</summary>
+    public sealed class DenseBenchmarkConfig : ManualConfig
+    {
+        /// <summary>The job.</summary>
+        public DenseBenchmarkConfig()
+        {
+            AddJob(Job.Default
+                .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(20), logOutput: true))
+                .WithLaunchCount(1)
+                .WithWarmupCount(3)
+                .WithIterationCount(15)
+                .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(600))
+                .WithId("DenseSteps"));
+        }
     }
 
     /// <summary>The dense problem of <see cref="DenseLossBenchmarks"/> and of the peak-memory probe.</summary>
