@@ -296,7 +296,7 @@ namespace Arbloss.Losses
         {
             var present = counts64.gt(0);
             var mean = counts64.sum().div(present.sum().to_type(ScalarType.Float64));
-            return mean.div(counts64).masked_fill(present.logical_not(), 0.0);
+            return mean.div(counts64).masked_fill(present.logical_not(), DensePositions.Zero);
         }
 
         // ----- loss cores on validated inputs in the computation dtype (float32 or float64) -----
@@ -306,7 +306,7 @@ namespace Arbloss.Losses
         {
             if (gamma == 0) return ArbLossCore(x, target, logCounts, reduction);
             if (x.size(0) == 0) return EmptyBatchLoss(x, reduction);
-            return Reduce(FocalPerSample(x.add(logCounts), target, gamma), reduction);
+            return Reduce(FocalPerSample(x.add(logCounts, Constants.One), target, gamma), reduction);
         }
 
         /// <summary>Weighted ARB: per-sample ARB-Loss times the (constant) weight of the target's class, reduced.</summary>
@@ -323,13 +323,14 @@ namespace Arbloss.Losses
         internal static Tensor ArbLabelAwareSmoothingCore(Tensor x, Tensor target, Tensor logCounts, Tensor smoothing, nn.Reduction reduction)
         {
             if (x.size(0) == 0) return EmptyBatchLoss(x, reduction);
-            var (logPy, logProb) = LogProbabilities(x.add(logCounts), target);
+            var (logPy, logProb) = LogProbabilities(x.add(logCounts, Constants.One), target);
             var absent = logCounts.isneginf();
             var present = absent.logical_not().sum().to_type(x.dtype);
             // Absent classes have log p = -inf; they are left out of the mean (masked_fill passes them no gradient).
-            var meanLogP = logProb.masked_fill(absent.unsqueeze(0), 0.0).sum(1).div(present);
+            var meanLogP = logProb.masked_fill(absent.unsqueeze(0), DensePositions.Zero).sum(1).div(present);
             var eps = smoothing.index_select(0, target);
-            var perSample = logPy.neg().mul(eps.neg().add(1)).add(meanLogP.neg().mul(eps));
+            // Scalars cached (Functional.Constants, DensePositions): no finalizer-only Scalar per call.
+            var perSample = logPy.neg().mul(eps.neg().add(Constants.One)).add(meanLogP.neg().mul(eps), Constants.One);
             return Reduce(perSample, reduction);
         }
     }

@@ -385,7 +385,8 @@ namespace Arbloss.Losses
         internal static Tensor LogitAdjustmentTerms(Tensor counts, double tau)
         {
             if (tau == 0) return zeros_like(counts);
-            return counts.log().sub(counts.sum().log()).mul(tau);
+            using var t = tau.ToScalar();
+            return counts.log().sub(counts.sum().log()).mul(t);
         }
 
         /// <summary>Margins <c>maxMargin * n^(-1/4) / max over non-empty classes of n^(-1/4)</c>; empty classes get maxMargin.</summary>
@@ -512,7 +513,7 @@ namespace Arbloss.Losses
             if (x.size(0) == 0) return EmptyBatchLoss(x, reduction);
             var (logPy, logProb) = LogProbabilities(x, target);
             var eps = smoothing.index_select(0, target);
-            var perSample = logPy.neg().mul(eps.neg().add(1)).add(logProb.mean(new long[] { 1 }).neg().mul(eps));
+            var perSample = logPy.neg().mul(eps.neg().add(Constants.One)).add(logProb.mean(new long[] { 1 }).neg().mul(eps), Constants.One);
             return Reduce(perSample, reduction);
         }
     }
