@@ -22,6 +22,12 @@ namespace Arbloss.Losses
     /// loss infinite. With ARB counts that are all positive this is exactly MiSLAS's loss on <c>z + log n</c>. Classes
     /// with <c>n_j = 0</c> get exactly zero gradient. Exact log-softmax, no clamp; float16/bfloat16 logits are computed
     /// in float32. The smoothing factors (and global log counts) are registered buffers.</para>
+    /// <para>Logits [N, C] or [N, C, d1, ..., dk] with targets [N] or [N, d1, ..., dk] (every position a sample) and an
+    /// ignore index. Batch counts count the non-ignored positions of the call. Ignored positions give no loss, exactly
+    /// zero gradient and no count; Mean is over the non-ignored positions; all positions ignored gives 0 with zero
+    /// gradient. Not supported: <c>labelSmoothing</c> (the loss smooths each target by its class's factor; for one uniform
+    /// factor set <see cref="SmoothHead"/> and <see cref="SmoothTail"/> equal) and a class <c>weight</c> (MiSLAS's loss
+    /// has none; <see cref="ArbLoss"/> takes a weight and uniform smoothing).</para>
     /// </remarks>
     public sealed class ArbLabelAwareSmoothingLoss : Loss<Tensor, Tensor, Tensor>, IClassCountLoss
     {
@@ -41,14 +47,21 @@ namespace Arbloss.Losses
         /// <param name="shape">Concave (default, as MiSLAS), linear, convex or exponential.</param>
         /// <param name="power">Exponent of the exponential shape, finite and &gt; 0 (default 2); ignored otherwise.</param>
         /// <param name="reduction">Mean (default, over the samples) or Sum give a scalar; None gives one loss per sample.</param>
+        /// <param name="ignoreIndex">Target value of positions that give no loss, no gradient and no count (default -100).</param>
+        /// <param name="labelSmoothing">Must be 0: uniform label smoothing is not supported (see remarks).</param>
+        /// <param name="weight">Must be null: a class weight is not supported (see remarks).</param>
         /// <exception cref="ArgumentNullException"><paramref name="trainingCounts"/> is null.</exception>
-        /// <exception cref="ArgumentException">The counts are empty, negative, or all zero.</exception>
+        /// <exception cref="ArgumentException">The counts are empty, negative, or all zero; <paramref name="labelSmoothing"/>
+        /// is not 0 or a <paramref name="weight"/> is given.</exception>
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="countSource"/> is not a defined value; a smoothing
         /// factor is outside [0, 1); or <paramref name="power"/> or <paramref name="shape"/> is out of range.</exception>
         public ArbLabelAwareSmoothingLoss(long[] trainingCounts, CountSource countSource, double smoothHead = 0.4, double smoothTail = 0.1,
-            SmoothingShape shape = SmoothingShape.Concave, double power = 2.0, nn.Reduction reduction = nn.Reduction.Mean) : base(reduction)
+            SmoothingShape shape = SmoothingShape.Concave, double power = 2.0, nn.Reduction reduction = nn.Reduction.Mean,
+            long ignoreIndex = -100, double labelSmoothing = 0, Tensor? weight = null) : base(reduction)
         {
             var host = ComparisonLossHelpers.Counts(trainingCounts, nameof(trainingCounts));
+            Functional.RejectLabelAwareOptions(weight, labelSmoothing);
+            IgnoreIndex = ignoreIndex;
             if (countSource != CountSource.Batch && countSource != CountSource.Global)
                 throw new ArgumentOutOfRangeException(nameof(countSource), countSource, "The count source must be Batch or Global.");
             Functional.CheckArbSmoothing(smoothHead, smoothTail, shape, power);
@@ -63,6 +76,9 @@ namespace Arbloss.Losses
             if (countSource == CountSource.Global) log_class_counts = ArbVariantHelpers.LogCountsBuffer(host);
             RegisterComponents();
         }
+
+        /// <summary>Target value of positions that give no loss, no gradient and no count.</summary>
+        public long IgnoreIndex { get; }
 
         /// <summary>Where the ARB counts come from.</summary>
         public CountSource CountSource { get; }
@@ -95,24 +111,37 @@ namespace Arbloss.Losses
         /// </summary>
         public bool ValidateTargets { get; set; } = true;
 
-        /// <summary>Computes the loss of <paramref name="input"/> logits [B, C] against int64 targets [B].</summary>
-        /// <param name="input">Logits [B, C], float16, bfloat16, float32 or float64 (half precision is computed in float32).</param>
-        /// <param name="target">Class indices [B], int64, on the logits' device.</param>
-        /// <returns>A scalar (Mean, Sum) or [B] (None). An empty batch gives 0 (Mean, Sum) or an empty vector.</returns>
-        /// <exception cref="ArgumentException">Wrong rank, dtype, device, batch or class size; a target outside [0, C);
+        /// <summary>Computes the loss of <paramref name="input"/> logits against int64 targets.</summary>
+        /// <param name="input">Logits [N, C] or [N, C, d1, ..., dk], float16, bfloat16, float32 or float64 (half precision
+        /// is computed in float32).</param>
+        /// <param name="target">Class indices [N] or [N, d1, ..., dk], int64, on the logits' device: in [0, C) or the ignore index.</param>
+        /// <returns>A scalar (Mean, Sum) or the targets' shape (None, 0 at ignored positions). An empty batch gives 0
+        /// (Mean, Sum) or an empty tensor.</returns>
+        /// <exception cref="ArgumentException">Wrong rank, dtype, device, batch or class size (targets must have the
+        /// logits' shape without dimension 1); a target outside [0, C) that is not the ignore index;
         /// with global counts, a target whose training count is 0 (named <c>trainingCounts</c>), or the loss was not moved
         /// to the logits' device.</exception>
         public override Tensor forward(Tensor input, Tensor target)
         {
-            ArbVariantHelpers.CheckCall(input, target, NumClasses, smoothing);
-            if (CountSource == CountSource.Global && ValidateTargets)
-                ArbVariantHelpers.CheckGlobalTargets(target, _trainingCounts, log_class_counts!, "trainingCounts");
-            using var scope = NewDisposeScope();
-            var x = Functional.ComputeInput(input);
-            var logCounts = CountSource == CountSource.Batch
-                ? ArbVariantHelpers.BatchLogCounts(target, NumClasses, x.dtype, ValidateTargets)
-                : log_class_counts!.to_type(x.dtype);
-            return Functional.ArbLabelAwareSmoothingCore(x, target, logCounts, smoothing.to_type(x.dtype), reduction).MoveToOuterDisposeScope();
+            if (DensePositions.Needed(input, IgnoreIndex, false) || DensePositions.UncheckedTargetsHoldIgnoreIndex(target, IgnoreIndex, ValidateTargets))
+                return DenseForward(input, target, null);
+            try
+            {
+                ArbVariantHelpers.CheckCall(input, target, NumClasses, smoothing);
+                if (CountSource == CountSource.Global && ValidateTargets)
+                    ArbVariantHelpers.CheckGlobalTargets(target, _trainingCounts, log_class_counts!, "trainingCounts");
+                using var scope = NewDisposeScope();
+                var x = Functional.ComputeInput(input);
+                var logCounts = CountSource == CountSource.Batch
+                    ? ArbVariantHelpers.BatchLogCounts(target, NumClasses, x.dtype, ValidateTargets)
+                    : log_class_counts!.to_type(x.dtype);
+                return Functional.ArbLabelAwareSmoothingCore(x, target, logCounts, smoothing.to_type(x.dtype), reduction).MoveToOuterDisposeScope();
+            }
+            catch (ArgumentException) when (Functional.HoldsIgnoreIndex(target, IgnoreIndex))
+            {
+                // [B, C] targets with ignored entries: the target check found them; the dense path handles them.
+                return DenseForward(input, target, null);
+            }
         }
 
         /// <summary>
@@ -120,20 +149,37 @@ namespace Arbloss.Losses
         /// all-reduced across processes, accumulated over micro-batches, or taken from un-mixed targets under mixup). The
         /// smoothing factors stay those of the training counts.
         /// </summary>
-        /// <param name="input">Logits [B, C].</param>
-        /// <param name="target">int64 targets [B].</param>
+        /// <param name="input">Logits [N, C] or [N, C, d1, ..., dk].</param>
+        /// <param name="target">int64 targets [N] or [N, d1, ..., dk].</param>
         /// <param name="classCounts">ARB counts [C] on the logits' device (any real dtype).</param>
-        /// <returns>A scalar (Mean, Sum) or [B] (None).</returns>
+        /// <returns>A scalar (Mean, Sum) or the targets' shape (None).</returns>
         /// <exception cref="ArgumentNullException"><paramref name="classCounts"/> is null.</exception>
         /// <exception cref="ArgumentException">As <see cref="Functional.arb_label_aware_smoothing_loss"/>.</exception>
         public Tensor forward(Tensor input, Tensor target, Tensor classCounts)
         {
-            ArbVariantHelpers.CheckCall(input, target, NumClasses, smoothing);
-            ArbVariantHelpers.CheckExplicitCounts(input, target, classCounts, ValidateTargets);
+            if (DensePositions.Needed(input, IgnoreIndex, false) || DensePositions.UncheckedTargetsHoldIgnoreIndex(target, IgnoreIndex, ValidateTargets))
+                return DenseForward(input, target, classCounts ?? throw new ArgumentNullException(nameof(classCounts)));
+            try
+            {
+                ArbVariantHelpers.CheckCall(input, target, NumClasses, smoothing);
+                ArbVariantHelpers.CheckExplicitCounts(input, target, classCounts, ValidateTargets);
+            }
+            catch (ArgumentException e) when (e is not ArgumentNullException && Functional.HoldsIgnoreIndex(target, IgnoreIndex))
+            {
+                return DenseForward(input, target, classCounts);
+            }
             using var scope = NewDisposeScope();
             var x = Functional.ComputeInput(input);
             var logCounts = Functional.VariantLogCounts(target, NumClasses, classCounts, x.dtype);
             return Functional.ArbLabelAwareSmoothingCore(x, target, logCounts, smoothing.to_type(x.dtype), reduction).MoveToOuterDisposeScope();
+        }
+
+        private Tensor DenseForward(Tensor input, Tensor target, Tensor? classCounts)
+        {
+            ArbVariantHelpers.CheckDenseCall(input, target, NumClasses, smoothing, classCounts is null ? log_class_counts : null);
+            if (classCounts is not null) ArbVariantHelpers.CheckDenseExplicitCounts(input, classCounts);
+            var logCounts = ArbVariantHelpers.DenseLogCounts(NumClasses, classCounts, _trainingCounts, log_class_counts, "trainingCounts", ValidateTargets);
+            return Functional.ArbLabelAwareSmoothingDense(input, target, logCounts, smoothing, IgnoreIndex, reduction);
         }
 
         /// <inheritdoc />

@@ -53,5 +53,44 @@ namespace Arbloss.Losses
         /// <summary>log of validated host counts as a float64 module buffer (-inf for empty classes).</summary>
         internal static Tensor LogCountsBuffer(double[] hostCounts) =>
             ComparisonLossHelpers.PerClassBuffer(hostCounts, counts => counts.log());
+
+        /// <summary>
+        /// Shapes of a dense module call (<see cref="DensePositions.CheckShapes"/>) with the module's C, and the module's
+        /// buffers (those not null) on the logits' device.
+        /// </summary>
+        internal static void CheckDenseCall(Tensor input, Tensor target, int numClasses, Tensor? buffer, Tensor? otherBuffer = null)
+        {
+            DensePositions.CheckShapes(input, target, numClasses);
+            foreach (var b in new[] { buffer, otherBuffer })
+                if (b is not null && !LossChecks.SameDevice(b, input))
+                    throw new ArgumentException($"The loss's per-class constants are on {b.device} but the logits are on {input.device}; call loss.to({input.device}) once after construction.", nameof(input));
+        }
+
+        /// <summary>An explicit count tensor of a dense call: not null, a vector [C] on the logits' device (values are
+        /// checked against the non-ignored targets).</summary>
+        internal static void CheckDenseExplicitCounts(Tensor input, Tensor classCounts)
+        {
+            if (classCounts is null) throw new ArgumentNullException(nameof(classCounts));
+            LossChecks.CountsShape(classCounts, input, nameof(classCounts));
+        }
+
+        /// <summary>
+        /// log n for the non-ignored targets of a dense module call, in the requested dtype: of explicit counts (checked
+        /// when <paramref name="validate"/>), of the batch, or of the module's global log-count buffer (targets checked
+        /// against <paramref name="hostCounts"/> when <paramref name="validate"/>, naming <paramref name="countsName"/>).
+        /// </summary>
+        internal static Func<Tensor, ScalarType, Tensor> DenseLogCounts(int numClasses, Tensor? explicitCounts, long[]? hostCounts,
+            Tensor? logCountsBuffer, string countsName, bool validate)
+        {
+            if (explicitCounts is not null)
+                return (y, dtype) => Functional.DenseVariantLogCounts(y, numClasses, explicitCounts, dtype, validate);
+            if (logCountsBuffer is null)
+                return (y, dtype) => Functional.BatchLogCounts(y, numClasses, dtype);
+            return (y, dtype) =>
+            {
+                if (validate) CheckGlobalTargets(y, hostCounts!, logCountsBuffer, countsName);
+                return logCountsBuffer.to_type(dtype);
+            };
+        }
     }
 }

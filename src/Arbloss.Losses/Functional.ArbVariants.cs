@@ -17,33 +17,72 @@ namespace Arbloss.Losses
         /// <c>l = -(1 - p_y)^gamma log p_y</c> with the ARB probability <c>p = softmax(z + log n)</c>. <c>gamma = 0</c>
         /// is exactly <see cref="arb_loss"/>.
         /// </summary>
-        /// <param name="input">Logits [B, C], float16, bfloat16, float32 or float64. Half-precision logits are computed
-        /// in float32; the loss is then float32 and the gradient comes back in the input's dtype.</param>
-        /// <param name="target">Class indices [B], int64, in [0, C), on the logits' device.</param>
+        /// <remarks>Logits [N, C] or [N, C, d1, ..., dk] with targets [N] or [N, d1, ..., dk] (every position a sample), an
+        /// ignore index and per-class weights. Batch counts count the non-ignored positions of the call. Ignored positions
+        /// give no loss and exactly zero gradient; Mean divides by the number of non-ignored positions, or with a weight by
+        /// the sum of their classes' weights (as <c>cross_entropy</c>, so that <c>gamma = 0</c> is exactly
+        /// <see cref="arb_loss"/> with that weight); all positions ignored gives 0 with zero gradient. Label smoothing is
+        /// not supported: the focusing factor needs one target class.</remarks>
+        /// <param name="input">Logits [N, C] or [N, C, d1, ..., dk], float16, bfloat16, float32 or float64. Half-precision
+        /// logits are computed in float32; the loss is then float32 and the gradient comes back in the input's dtype.</param>
+        /// <param name="target">Class indices [N] or [N, d1, ..., dk], int64, in [0, C) or <paramref name="ignoreIndex"/>,
+        /// on the logits' device.</param>
         /// <param name="classCounts">Per-class counts <c>n</c> [C] on the logits' device (any real dtype), e.g. training-set
         /// counts. When null, the counts of <paramref name="target"/> itself are used (batch counts, the authors'
         /// default). A class with count 0 drops out of the softmax and gets zero gradient; a target whose class has count 0
         /// is an error.</param>
         /// <param name="gamma">Focusing parameter, finite and &gt;= 0 (default 2, as the authors; their alpha is 1).</param>
-        /// <param name="reduction">Mean (over the B samples) or Sum give a scalar, None gives [B]. An empty batch gives 0
-        /// (Mean, Sum) or an empty vector (None), with zero gradient.</param>
+        /// <param name="reduction">Mean or Sum give a scalar, None gives the targets' shape (0 at ignored positions). An
+        /// empty batch gives 0 (Mean, Sum) or an empty tensor (None), with zero gradient.</param>
         /// <param name="validate">Check targets and counts (one device synchronisation); pass false on hot paths with
         /// known-good inputs (invalid values then give undefined results).</param>
-        /// <returns>The loss, a scalar or [B].</returns>
+        /// <param name="weight">Optional per-class weights [C] (finite, non-negative) on the logits' device.</param>
+        /// <param name="ignoreIndex">Target value of positions that give no loss, no gradient and no count (default -100).</param>
+        /// <param name="labelSmoothing">Must be 0: label smoothing is not supported.</param>
+        /// <returns>The loss.</returns>
         /// <exception cref="ArgumentNullException"><paramref name="input"/> or <paramref name="target"/> is null.</exception>
-        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size; a target outside [0, C); negative, NaN
-        /// or infinite counts; or a target whose count is 0.</exception>
+        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size (targets must have the logits' shape
+        /// without dimension 1); a target outside [0, C) that is not the ignore index; negative, NaN or infinite counts; a
+        /// target whose count is 0; a weight of the wrong length, dtype, device or values; a non-zero
+        /// <paramref name="labelSmoothing"/>.</exception>
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="gamma"/> is negative, NaN or infinite.</exception>
         public static Tensor arb_focal_loss(Tensor input, Tensor target, Tensor? classCounts = null, double gamma = 2.0,
-            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true)
+            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true, Tensor? weight = null, long ignoreIndex = -100, double labelSmoothing = 0)
         {
-            CheckVariantShapes(input, target, classCounts);
-            CheckArbFocalGamma(gamma);
-            if (validate) LossChecks.Values(target, input.size(1), classCounts, nameof(target), nameof(classCounts));
+            RejectFocalSmoothing(labelSmoothing);
+            if (DensePositions.Needed(input, ignoreIndex, weight is not null) || DensePositions.UncheckedTargetsHoldIgnoreIndex(target, ignoreIndex, validate))
+                return ArbFocalDenseChecked(input, target, classCounts, gamma, reduction, validate, weight, ignoreIndex);
+            try
+            {
+                CheckVariantShapes(input, target, classCounts);
+                CheckArbFocalGamma(gamma);
+                if (validate) LossChecks.Values(target, input.size(1), classCounts, nameof(target), nameof(classCounts));
+            }
+            catch (ArgumentException) when (HoldsIgnoreIndex(target, ignoreIndex))
+            {
+                return ArbFocalDenseChecked(input, target, classCounts, gamma, reduction, validate, weight, ignoreIndex);
+            }
             using var scope = NewDisposeScope();
             var x = ComputeInput(input);
             var logCounts = VariantLogCounts(target, input.size(1), classCounts, x.dtype);
             return ArbFocalCore(x, target, logCounts, gamma, reduction).MoveToOuterDisposeScope();
+        }
+
+        private static Tensor ArbFocalDenseChecked(Tensor input, Tensor target, Tensor? classCounts, double gamma, nn.Reduction reduction,
+            bool validate, Tensor? weight, long ignoreIndex)
+        {
+            CheckDenseVariantShapes(input, target, classCounts);
+            CheckArbFocalGamma(gamma);
+            if (weight is not null) LossChecks.WeightTensor(weight, input, nameof(weight), values: validate);
+            long classes = input.size(1);
+            return ArbFocalDense(input, target, (y, dtype) => DenseVariantLogCounts(y, classes, classCounts, dtype, validate), gamma, weight, ignoreIndex, reduction);
+        }
+
+        /// <summary>Dense logits and targets, and (when given) the ARB count tensor's shape, dtype and device.</summary>
+        private static void CheckDenseVariantShapes(Tensor input, Tensor target, Tensor? classCounts)
+        {
+            DensePositions.CheckShapes(input, target, null);
+            if (classCounts is not null) LossChecks.CountsShape(classCounts, input, nameof(classCounts));
         }
 
         /// <summary>
@@ -61,31 +100,63 @@ namespace Arbloss.Losses
         /// the weighted losses (the authors' <c>loss.mean()</c>), not a division by the sum of the weights. Equal counts
         /// give weight 1 for every sample, i.e. exactly <see cref="arb_loss"/>.</para>
         /// </remarks>
-        /// <param name="input">Logits [B, C], float16, bfloat16, float32 or float64. Half-precision logits are computed
-        /// in float32; the loss is then float32 and the gradient comes back in the input's dtype.</param>
-        /// <param name="target">Class indices [B], int64, in [0, C), on the logits' device.</param>
+        /// <param name="input">Logits [N, C] or [N, C, d1, ..., dk], float16, bfloat16, float32 or float64. Half-precision
+        /// logits are computed in float32; the loss is then float32 and the gradient comes back in the input's dtype.</param>
+        /// <param name="target">Class indices [N] or [N, d1, ..., dk], int64, in [0, C) or <paramref name="ignoreIndex"/>,
+        /// on the logits' device. Every position is a sample; batch counts count the non-ignored positions.</param>
         /// <param name="classCounts">Per-class counts <c>n</c> [C] on the logits' device (any real dtype); when null, the
         /// counts of <paramref name="target"/> (batch counts, the authors' default). A class with count 0 drops out of the
         /// softmax and gets zero gradient; a target whose class has count 0 is an error.</param>
-        /// <param name="reduction">Mean (over the B samples) or Sum give a scalar, None gives the weighted per-sample
-        /// losses [B]. An empty batch gives 0 (Mean, Sum) or an empty vector (None), with zero gradient.</param>
+        /// <param name="reduction">Mean (over the non-ignored samples) or Sum give a scalar, None gives the weighted losses
+        /// in the targets' shape (0 at ignored positions). An empty batch gives 0 (Mean, Sum) or an empty tensor (None),
+        /// with zero gradient; so does a call whose positions are all ignored (Mean, Sum).</param>
         /// <param name="validate">Check targets and counts (one device synchronisation); pass false on hot paths with
         /// known-good inputs (invalid values then give undefined results).</param>
-        /// <returns>The loss, a scalar or [B].</returns>
+        /// <param name="weight">Must be null: the loss already weights each sample by <c>m / n_y</c>; for your own class
+        /// weights use <see cref="arb_loss"/> or <see cref="arb_focal_loss"/>.</param>
+        /// <param name="ignoreIndex">Target value of positions that give no loss, no gradient and no count (default -100).</param>
+        /// <param name="labelSmoothing">Label smoothing in [0, 1] of the ARB part, as <see cref="arb_loss"/>'s (spread over
+        /// the classes with a positive count); each position's smoothed loss is then weighted by <c>m / n_y</c>.</param>
+        /// <returns>The loss.</returns>
         /// <exception cref="ArgumentNullException"><paramref name="input"/> or <paramref name="target"/> is null.</exception>
-        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size; a target outside [0, C); negative, NaN
-        /// or infinite counts; or a target whose count is 0.</exception>
+        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size (targets must have the logits' shape
+        /// without dimension 1); a target outside [0, C) that is not the ignore index; negative, NaN or infinite counts; a
+        /// target whose count is 0; a <paramref name="weight"/>.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1].</exception>
         public static Tensor weighted_arb_loss(Tensor input, Tensor target, Tensor? classCounts = null,
-            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true)
+            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true, Tensor? weight = null, long ignoreIndex = -100, double labelSmoothing = 0)
         {
-            CheckVariantShapes(input, target, classCounts);
-            if (validate) LossChecks.Values(target, input.size(1), classCounts, nameof(target), nameof(classCounts));
+            RejectWeightedArbOptions(weight);
+            DensePositions.CheckLabelSmoothing(labelSmoothing);
+            if (DensePositions.Needed(input, ignoreIndex, labelSmoothing != 0) || DensePositions.UncheckedTargetsHoldIgnoreIndex(target, ignoreIndex, validate))
+                return WeightedArbDenseChecked(input, target, classCounts, reduction, validate, ignoreIndex, labelSmoothing);
+            try
+            {
+                CheckVariantShapes(input, target, classCounts);
+                if (validate) LossChecks.Values(target, input.size(1), classCounts, nameof(target), nameof(classCounts));
+            }
+            catch (ArgumentException) when (HoldsIgnoreIndex(target, ignoreIndex))
+            {
+                return WeightedArbDenseChecked(input, target, classCounts, reduction, validate, ignoreIndex, labelSmoothing);
+            }
             using var scope = NewDisposeScope();
             var x = ComputeInput(input);
             if (x.size(0) == 0) return EmptyBatchLoss(x, reduction).MoveToOuterDisposeScope();
             var counts = VariantCounts64(target, input.size(1), classCounts);
             return WeightedArbCore(x, target, counts.log().to_type(x.dtype), WeightedArbClassWeights(counts).to_type(x.dtype), reduction)
                 .MoveToOuterDisposeScope();
+        }
+
+        private static Tensor WeightedArbDenseChecked(Tensor input, Tensor target, Tensor? classCounts, nn.Reduction reduction,
+            bool validate, long ignoreIndex, double labelSmoothing)
+        {
+            CheckDenseVariantShapes(input, target, classCounts);
+            long classes = input.size(1);
+            return WeightedArbDense(input, target, y =>
+            {
+                if (classCounts is not null && validate) LossChecks.Values(y, classes, classCounts, nameof(target), nameof(classCounts));
+                return VariantCounts64(y, classes, classCounts);
+            }, ignoreIndex, labelSmoothing, reduction);
         }
 
         /// <summary>
@@ -104,9 +175,10 @@ namespace Arbloss.Losses
         /// softmax and would make the loss infinite. With ARB counts that are all positive, K = C and this is MiSLAS's
         /// loss on <c>z + log n</c>. Classes with <c>n_j = 0</c> get exactly zero gradient.</para>
         /// </remarks>
-        /// <param name="input">Logits [B, C], float16, bfloat16, float32 or float64. Half-precision logits are computed
-        /// in float32; the loss is then float32 and the gradient comes back in the input's dtype.</param>
-        /// <param name="target">Class indices [B], int64, in [0, C), on the logits' device.</param>
+        /// <param name="input">Logits [N, C] or [N, C, d1, ..., dk], float16, bfloat16, float32 or float64. Half-precision
+        /// logits are computed in float32; the loss is then float32 and the gradient comes back in the input's dtype.</param>
+        /// <param name="target">Class indices [N] or [N, d1, ..., dk], int64, in [0, C) or <paramref name="ignoreIndex"/>,
+        /// on the logits' device. Every position is a sample; batch counts count the non-ignored positions.</param>
         /// <param name="trainingCounts">Training-set counts [C] on the logits' device; they set the smoothing factors
         /// (non-negative, finite, at least one positive).</param>
         /// <param name="classCounts">The ARB counts <c>n</c> [C] on the logits' device; when null, the counts of
@@ -116,34 +188,68 @@ namespace Arbloss.Losses
         /// <param name="smoothTail">Smoothing of the smallest class, in [0, 1) (MiSLAS's <c>smooth_tail</c>, default 0.1).</param>
         /// <param name="shape">Concave (default, as MiSLAS), linear, convex or exponential.</param>
         /// <param name="power">Exponent of the exponential shape, finite and &gt; 0 (default 2); ignored otherwise.</param>
-        /// <param name="reduction">Mean (over the B samples) or Sum give a scalar, None gives [B]. An empty batch gives 0
-        /// (Mean, Sum) or an empty vector (None), with zero gradient.</param>
+        /// <param name="reduction">Mean (over the non-ignored samples) or Sum give a scalar, None gives the targets' shape
+        /// (0 at ignored positions). An empty batch gives 0 (Mean, Sum) or an empty tensor (None), with zero gradient; so
+        /// does a call whose positions are all ignored (Mean, Sum).</param>
         /// <param name="validate">Check targets and counts (device synchronisations); pass false on hot paths with
         /// known-good inputs (invalid values then give undefined results).</param>
-        /// <returns>The loss, a scalar or [B].</returns>
+        /// <param name="weight">Must be null: MiSLAS's smoothed loss has no class weights (use <see cref="arb_loss"/> with
+        /// <c>weight</c> and <c>labelSmoothing</c> for a weighted, uniformly smoothed ARB-Loss).</param>
+        /// <param name="ignoreIndex">Target value of positions that give no loss, no gradient and no count (default -100).</param>
+        /// <param name="labelSmoothing">Must be 0: the loss smooths each target by its class's factor; for one uniform
+        /// factor pass <paramref name="smoothHead"/> and <paramref name="smoothTail"/> equal to it.</param>
+        /// <returns>The loss.</returns>
         /// <exception cref="ArgumentNullException"><paramref name="input"/>, <paramref name="target"/> or
         /// <paramref name="trainingCounts"/> is null.</exception>
-        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size; a target outside [0, C); negative, NaN,
-        /// infinite or (training counts) all-zero counts; or a target whose ARB count is 0.</exception>
+        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size (targets must have the logits' shape
+        /// without dimension 1); a target outside [0, C) that is not the ignore index; negative, NaN, infinite or
+        /// (training counts) all-zero counts; a target whose ARB count is 0; a <paramref name="weight"/> or a non-zero
+        /// <paramref name="labelSmoothing"/>.</exception>
         /// <exception cref="ArgumentOutOfRangeException">A smoothing factor outside [0, 1), <paramref name="power"/> or
         /// <paramref name="shape"/> out of range.</exception>
         public static Tensor arb_label_aware_smoothing_loss(Tensor input, Tensor target, Tensor trainingCounts, Tensor? classCounts = null,
             double smoothHead = 0.4, double smoothTail = 0.1, SmoothingShape shape = SmoothingShape.Concave, double power = 2.0,
-            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true)
+            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true, Tensor? weight = null, long ignoreIndex = -100, double labelSmoothing = 0)
         {
-            CheckVariantShapes(input, target, classCounts);
-            if (trainingCounts is null) throw new ArgumentNullException(nameof(trainingCounts));
-            LossChecks.CountsShape(trainingCounts, input, nameof(trainingCounts));
-            CheckArbSmoothing(smoothHead, smoothTail, shape, power);
-            if (validate)
+            RejectLabelAwareOptions(weight, labelSmoothing);
+            bool dense = DensePositions.Needed(input, ignoreIndex, false) || DensePositions.UncheckedTargetsHoldIgnoreIndex(target, ignoreIndex, validate);
+            if (!dense)
             {
-                LossChecks.CountTensorValues(trainingCounts, nameof(trainingCounts));
-                LossChecks.Values(target, input.size(1), classCounts, nameof(target), nameof(classCounts));
+                try
+                {
+                    CheckVariantShapes(input, target, classCounts);
+                    if (trainingCounts is null) throw new ArgumentNullException(nameof(trainingCounts));
+                    LossChecks.CountsShape(trainingCounts, input, nameof(trainingCounts));
+                    CheckArbSmoothing(smoothHead, smoothTail, shape, power);
+                    if (validate)
+                    {
+                        LossChecks.CountTensorValues(trainingCounts, nameof(trainingCounts));
+                        LossChecks.Values(target, input.size(1), classCounts, nameof(target), nameof(classCounts));
+                    }
+                }
+                catch (ArgumentException) when (HoldsIgnoreIndex(target, ignoreIndex))
+                {
+                    dense = true;
+                }
+            }
+            if (dense)
+            {
+                CheckDenseVariantShapes(input, target, classCounts);
+                if (trainingCounts is null) throw new ArgumentNullException(nameof(trainingCounts));
+                LossChecks.CountsShape(trainingCounts, input, nameof(trainingCounts));
+                CheckArbSmoothing(smoothHead, smoothTail, shape, power);
+                if (validate) LossChecks.CountTensorValues(trainingCounts, nameof(trainingCounts));
             }
             using var scope = NewDisposeScope();
+            var smoothing = LabelAwareSmoothingFactors(trainingCounts.detach().to_type(ScalarType.Float64), smoothHead, smoothTail, shape, power);
+            if (dense)
+            {
+                long classes = input.size(1);
+                return ArbLabelAwareSmoothingDense(input, target, (y, dtype) => DenseVariantLogCounts(y, classes, classCounts, dtype, validate),
+                    smoothing, ignoreIndex, reduction).MoveToOuterDisposeScope();
+            }
             var x = ComputeInput(input);
             var logCounts = VariantLogCounts(target, input.size(1), classCounts, x.dtype);
-            var smoothing = LabelAwareSmoothingFactors(trainingCounts.detach().to_type(ScalarType.Float64), smoothHead, smoothTail, shape, power);
             return ArbLabelAwareSmoothingCore(x, target, logCounts, smoothing.to_type(x.dtype), reduction).MoveToOuterDisposeScope();
         }
 
@@ -190,7 +296,7 @@ namespace Arbloss.Losses
         {
             var present = counts64.gt(0);
             var mean = counts64.sum().div(present.sum().to_type(ScalarType.Float64));
-            return mean.div(counts64).masked_fill(present.logical_not(), 0.0);
+            return mean.div(counts64).masked_fill(present.logical_not(), DensePositions.Zero);
         }
 
         // ----- loss cores on validated inputs in the computation dtype (float32 or float64) -----
@@ -200,7 +306,7 @@ namespace Arbloss.Losses
         {
             if (gamma == 0) return ArbLossCore(x, target, logCounts, reduction);
             if (x.size(0) == 0) return EmptyBatchLoss(x, reduction);
-            return Reduce(FocalPerSample(x.add(logCounts), target, gamma), reduction);
+            return Reduce(FocalPerSample(x.add(logCounts, Constants.One), target, gamma), reduction);
         }
 
         /// <summary>Weighted ARB: per-sample ARB-Loss times the (constant) weight of the target's class, reduced.</summary>
@@ -217,13 +323,14 @@ namespace Arbloss.Losses
         internal static Tensor ArbLabelAwareSmoothingCore(Tensor x, Tensor target, Tensor logCounts, Tensor smoothing, nn.Reduction reduction)
         {
             if (x.size(0) == 0) return EmptyBatchLoss(x, reduction);
-            var (logPy, logProb) = LogProbabilities(x.add(logCounts), target);
+            var (logPy, logProb) = LogProbabilities(x.add(logCounts, Constants.One), target);
             var absent = logCounts.isneginf();
             var present = absent.logical_not().sum().to_type(x.dtype);
             // Absent classes have log p = -inf; they are left out of the mean (masked_fill passes them no gradient).
-            var meanLogP = logProb.masked_fill(absent.unsqueeze(0), 0.0).sum(1).div(present);
+            var meanLogP = logProb.masked_fill(absent.unsqueeze(0), DensePositions.Zero).sum(1).div(present);
             var eps = smoothing.index_select(0, target);
-            var perSample = logPy.neg().mul(eps.neg().add(1)).add(meanLogP.neg().mul(eps));
+            // Scalars cached (Functional.Constants, DensePositions): no finalizer-only Scalar per call.
+            var perSample = logPy.neg().mul(eps.neg().add(Constants.One)).add(meanLogP.neg().mul(eps), Constants.One);
             return Reduce(perSample, reduction);
         }
     }

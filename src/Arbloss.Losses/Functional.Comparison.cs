@@ -14,33 +14,85 @@ namespace Arbloss.Losses
         /// <c>pi = classCounts / sum(classCounts)</c> the training class prior. <c>tau = 0</c> (or equal counts) gives
         /// plain cross-entropy; <c>tau = 1</c> equals Balanced Softmax and ARB-Loss with global counts.
         /// </summary>
-        /// <param name="input">Logits [B, C], float16, bfloat16, float32 or float64.</param>
-        /// <param name="target">Class indices [B], int64, in [0, C), on the logits' device.</param>
+        /// <remarks>Accepts what <c>cross_entropy</c> accepts, with its meaning on the adjusted logits: logits [N, C] or
+        /// [N, C, d1, ..., dk] with targets [N] or [N, d1, ..., dk] (every position a sample), an ignore index, label
+        /// smoothing and per-class weights. Ignored positions give no loss and exactly zero gradient; Mean divides by the
+        /// number of non-ignored positions (by the sum of their classes' weights with a weight); all positions ignored
+        /// gives 0 with zero gradient. With <c>tau &gt; 0</c> the smoothing is spread over the classes with a positive count
+        /// (see <see cref="LogitAdjustedLoss"/>).</remarks>
+        /// <param name="input">Logits [N, C] or [N, C, d1, ..., dk], float16, bfloat16, float32 or float64.</param>
+        /// <param name="target">Class indices [N] or [N, d1, ..., dk], int64, in [0, C) or <paramref name="ignoreIndex"/>,
+        /// on the logits' device.</param>
         /// <param name="classCounts">Training-set counts [C] on the logits' device. With <c>tau &gt; 0</c> a class with
         /// count 0 gets adjustment -inf: it drops out of the softmax (no repulsion, zero gradient), and a target of that
         /// class is an error (its loss would be infinite).</param>
         /// <param name="tau">Temperature of the adjustment, finite and &gt;= 0 (default 1).</param>
-        /// <param name="reduction">Mean or Sum give a scalar, None gives [B]. An empty batch gives 0 (Mean, Sum) or an empty vector.</param>
+        /// <param name="reduction">Mean or Sum give a scalar, None gives the targets' shape (0 at ignored positions). An
+        /// empty batch gives 0 (Mean, Sum) or an empty tensor.</param>
         /// <param name="validate">Check targets and counts (one device synchronisation); pass false on hot paths with known-good inputs.</param>
+        /// <param name="weight">Optional per-class weights [C] on the logits' device, as <c>cross_entropy</c>'s.</param>
+        /// <param name="ignoreIndex">Target value of positions that give no loss and no gradient (default -100).</param>
+        /// <param name="labelSmoothing">Label smoothing in [0, 1], as <c>cross_entropy</c>'s, on the adjusted logits.</param>
         /// <returns>The loss.</returns>
         /// <exception cref="ArgumentNullException">An argument is null.</exception>
-        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size; a target outside [0, C); negative,
-        /// NaN, infinite or all-zero counts; with <c>tau &gt; 0</c>, a target whose count is 0.</exception>
-        /// <exception cref="ArgumentOutOfRangeException"><paramref name="tau"/> is negative or not finite.</exception>
+        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size (targets must have the logits' shape
+        /// without dimension 1); a target outside [0, C) that is not the ignore index; negative, NaN, infinite or all-zero
+        /// counts; with <c>tau &gt; 0</c>, a target whose count is 0; a weight of the wrong length, dtype, device or values.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="tau"/> is negative or not finite, or
+        /// <paramref name="labelSmoothing"/> is outside [0, 1].</exception>
         public static Tensor logit_adjusted_loss(Tensor input, Tensor target, Tensor classCounts, double tau = 1.0,
-            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true)
+            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true, Tensor? weight = null, long ignoreIndex = -100, double labelSmoothing = 0)
         {
-            CheckCommon(input, target, classCounts, nameof(classCounts));
-            CheckTau(tau);
-            if (validate)
+            DensePositions.CheckLabelSmoothing(labelSmoothing);
+            if (DensePositions.Needed(input, ignoreIndex, weight is not null || labelSmoothing != 0)
+                || DensePositions.UncheckedTargetsHoldIgnoreIndex(target, ignoreIndex, validate))
+                return LogitAdjustedDenseChecked(input, target, classCounts, tau, reduction, validate, weight, ignoreIndex, labelSmoothing);
+            try
             {
-                LossChecks.CountTensorValues(classCounts, nameof(classCounts));
-                LossChecks.Values(target, input.size(1), tau > 0 ? classCounts : null, nameof(target), nameof(classCounts));
+                CheckCommon(input, target, classCounts, nameof(classCounts));
+                CheckTau(tau);
+                if (validate)
+                {
+                    LossChecks.CountTensorValues(classCounts, nameof(classCounts));
+                    LossChecks.Values(target, input.size(1), tau > 0 ? classCounts : null, nameof(target), nameof(classCounts));
+                }
+            }
+            catch (ArgumentException) when (HoldsIgnoreIndex(target, ignoreIndex))
+            {
+                // [B, C] targets with ignored entries: the target check found them; the dense path handles them.
+                return LogitAdjustedDenseChecked(input, target, classCounts, tau, reduction, validate, weight, ignoreIndex, labelSmoothing);
             }
             using var scope = NewDisposeScope();
             var x = ComputeInput(input);
             var adjustment = LogitAdjustmentTerms(classCounts.to_type(ScalarType.Float64), tau).to_type(x.dtype);
             return ArbLossCore(x, target, adjustment, reduction).MoveToOuterDisposeScope();
+        }
+
+        private static Tensor LogitAdjustedDenseChecked(Tensor input, Tensor target, Tensor classCounts, double tau,
+            nn.Reduction reduction, bool validate, Tensor? weight, long ignoreIndex, double labelSmoothing)
+        {
+            DensePositions.CheckShapes(input, target, null);
+            if (classCounts is null) throw new ArgumentNullException(nameof(classCounts));
+            LossChecks.CountsShape(classCounts, input, nameof(classCounts));
+            CheckTau(tau);
+            if (validate) LossChecks.CountTensorValues(classCounts, nameof(classCounts));
+            if (weight is not null) LossChecks.WeightTensor(weight, input, nameof(weight), values: validate);
+            using var scope = NewDisposeScope();
+            var adjustment = LogitAdjustmentTerms(classCounts.detach().to_type(ScalarType.Float64), tau);
+            return LogitAdjustedDense(input, target, adjustment, weight, ignoreIndex, labelSmoothing, reduction, validate).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>
+        /// The logit-adjusted loss on the dense / option path, given the float64 adjustment <c>tau log pi</c> [C] on the
+        /// logits' device: <see cref="ArbDense"/> with counts <c>pi^tau / max pi^tau</c> (the scale cancels in the softmax;
+        /// classes of adjustment -inf get count 0). Shapes are checked by the caller.
+        /// </summary>
+        internal static Tensor LogitAdjustedDense(Tensor input, Tensor target, Tensor adjustment, Tensor? weight, long ignoreIndex,
+            double labelSmoothing, nn.Reduction reduction, bool validate)
+        {
+            using var scope = NewDisposeScope();
+            var relative = adjustment.sub(adjustment.max()).exp();
+            return ArbDense.Loss(input, target, relative, weight, ignoreIndex, labelSmoothing, reduction, validate).MoveToOuterDisposeScope();
         }
 
         /// <summary>
@@ -132,28 +184,75 @@ namespace Arbloss.Losses
         /// Focal loss (Lin et al., ICCV 2017), multi-class softmax form: <c>-w_y (1 - p_y)^gamma log p_y</c>.
         /// <c>gamma = 0</c> without weights gives plain cross-entropy.
         /// </summary>
-        /// <param name="input">Logits [B, C], float16, bfloat16, float32 or float64.</param>
-        /// <param name="target">Class indices [B], int64, in [0, C), on the logits' device.</param>
+        /// <remarks>Logits [N, C] or [N, C, d1, ..., dk] with targets [N] or [N, d1, ..., dk] (every position a sample) and
+        /// an ignore index: ignored positions give no loss and exactly zero gradient and are not counted; Mean divides by
+        /// the number of non-ignored positions; all positions ignored gives 0 with zero gradient. Label smoothing is not
+        /// supported: the focusing factor <c>(1 - p_y)^gamma</c> is defined for one target class, and smoothed targets have
+        /// no agreed focal form.</remarks>
+        /// <param name="input">Logits [N, C] or [N, C, d1, ..., dk], float16, bfloat16, float32 or float64.</param>
+        /// <param name="target">Class indices [N] or [N, d1, ..., dk], int64, in [0, C) or <paramref name="ignoreIndex"/>,
+        /// on the logits' device.</param>
         /// <param name="gamma">Focusing parameter, finite and &gt;= 0 (default 2).</param>
         /// <param name="weight">Optional per-class weights [C] (the alpha of Lin et al.) on the logits' device. Mean
-        /// divides by the batch size B (as Lin et al. and the LDAM-DRW code), not by the sum of weights.</param>
-        /// <param name="reduction">Mean or Sum give a scalar, None gives [B]. An empty batch gives 0 (Mean, Sum) or an empty vector.</param>
+        /// divides by the number of (non-ignored) samples (as Lin et al. and the LDAM-DRW code), not by the sum of weights.</param>
+        /// <param name="reduction">Mean or Sum give a scalar, None gives the targets' shape (0 at ignored positions). An
+        /// empty batch gives 0 (Mean, Sum) or an empty tensor.</param>
         /// <param name="validate">Check targets and weights (device synchronisations).</param>
+        /// <param name="ignoreIndex">Target value of positions that give no loss and no gradient (default -100).</param>
+        /// <param name="labelSmoothing">Must be 0: label smoothing is not supported (see remarks).</param>
         /// <returns>The loss.</returns>
         /// <exception cref="ArgumentNullException">A required argument is null.</exception>
-        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size; a target outside [0, C); negative or non-finite weights.</exception>
+        /// <exception cref="ArgumentException">Wrong rank, dtype, device or size (targets must have the logits' shape
+        /// without dimension 1); a target outside [0, C) that is not the ignore index; negative or non-finite weights, or
+        /// weights of the wrong length; a non-zero <paramref name="labelSmoothing"/>.</exception>
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="gamma"/> is negative or not finite.</exception>
         public static Tensor focal_loss(Tensor input, Tensor target, double gamma = 2.0, Tensor? weight = null,
-            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true)
+            nn.Reduction reduction = nn.Reduction.Mean, bool validate = true, long ignoreIndex = -100, double labelSmoothing = 0)
         {
-            LossChecks.Logits(input, nameof(input));
-            LossChecks.Target(target, input, nameof(target));
-            CheckGamma(gamma);
-            if (weight is not null) LossChecks.WeightTensor(weight, input, nameof(weight), validate);
-            if (validate) LossChecks.Values(target, input.size(1), null, nameof(target), nameof(weight));
+            RejectFocalSmoothing(labelSmoothing);
+            if (DensePositions.Needed(input, ignoreIndex, false) || DensePositions.UncheckedTargetsHoldIgnoreIndex(target, ignoreIndex, validate))
+                return FocalDenseChecked(input, target, gamma, weight, reduction, validate, ignoreIndex);
+            try
+            {
+                LossChecks.Logits(input, nameof(input));
+                LossChecks.Target(target, input, nameof(target));
+                CheckGamma(gamma);
+                if (weight is not null) LossChecks.WeightTensor(weight, input, nameof(weight), validate);
+                if (validate) LossChecks.Values(target, input.size(1), null, nameof(target), nameof(weight));
+            }
+            catch (ArgumentException) when (HoldsIgnoreIndex(target, ignoreIndex))
+            {
+                return FocalDenseChecked(input, target, gamma, weight, reduction, validate, ignoreIndex);
+            }
             using var scope = NewDisposeScope();
             var x = ComputeInput(input);
             return FocalCore(x, target, gamma, weight?.to_type(x.dtype), reduction).MoveToOuterDisposeScope();
+        }
+
+        private static Tensor FocalDenseChecked(Tensor input, Tensor target, double gamma, Tensor? weight, nn.Reduction reduction,
+            bool validate, long ignoreIndex)
+        {
+            DensePositions.CheckShapes(input, target, null);
+            CheckGamma(gamma);
+            if (weight is not null) LossChecks.WeightTensor(weight, input, nameof(weight), validate);
+            return FocalDense(input, target, gamma, weight, ignoreIndex, reduction);
+        }
+
+        /// <summary>Label smoothing is not offered by the focal losses (the focusing factor needs one target class).</summary>
+        internal static void RejectFocalSmoothing(double labelSmoothing) =>
+            DensePositions.RejectLabelSmoothing(labelSmoothing, "Focal loss",
+                "Its focusing factor (1 - p_y)^gamma is defined for one target class and smoothed targets have no agreed focal form; pass labelSmoothing: 0, or use a loss with smoothing (LabelAwareSmoothingLoss, ArbLabelAwareSmoothingLoss, ArbLoss).");
+
+        /// <summary>
+        /// Focal loss on the dense / ignore-index path (shapes checked by the caller): the [B, C] core on the non-ignored
+        /// positions, Mean over their number.
+        /// </summary>
+        internal static Tensor FocalDense(Tensor input, Tensor target, double gamma, Tensor? weight, long ignoreIndex, nn.Reduction reduction)
+        {
+            using var scope = NewDisposeScope();
+            var rows = DensePositions.Select(input, target, ignoreIndex);
+            var perRow = FocalCore(rows.X, rows.Y, gamma, weight?.to_type(rows.X.dtype), nn.Reduction.None);
+            return DensePositions.Reduce(perRow, rows, target.shape, reduction).MoveToOuterDisposeScope();
         }
 
         /// <summary>
@@ -286,7 +385,8 @@ namespace Arbloss.Losses
         internal static Tensor LogitAdjustmentTerms(Tensor counts, double tau)
         {
             if (tau == 0) return zeros_like(counts);
-            return counts.log().sub(counts.sum().log()).mul(tau);
+            using var t = tau.ToScalar();
+            return counts.log().sub(counts.sum().log()).mul(t);
         }
 
         /// <summary>Margins <c>maxMargin * n^(-1/4) / max over non-empty classes of n^(-1/4)</c>; empty classes get maxMargin.</summary>
@@ -365,8 +465,11 @@ namespace Arbloss.Losses
             if (gamma == 0) return logPy.neg();
             // 1 - p_y as -expm1(log p_y): accurate when p_y is close to 1. The floor avoids 0 * inf in pow's gradient
             // for gamma < 1 (the true gradient of the product is 0 there).
-            var oneMinusP = logPy.expm1().neg().clamp_min(Tiny(x.dtype));
-            return oneMinusP.pow(gamma).mul(logPy).neg();
+            // Scalars made per call and disposed at once (a finalizer-only Scalar pins holes in glibc's heap).
+            using var tiny = Tiny(x.dtype).ToScalar();
+            using var exponent = gamma.ToScalar();
+            var oneMinusP = logPy.expm1().neg().clamp_min(tiny);
+            return oneMinusP.pow(exponent).mul(logPy).neg();
         }
 
         internal static Tensor LdamCore(Tensor x, Tensor target, Tensor margins, double scale, Tensor? weight, nn.Reduction reduction)
@@ -410,7 +513,7 @@ namespace Arbloss.Losses
             if (x.size(0) == 0) return EmptyBatchLoss(x, reduction);
             var (logPy, logProb) = LogProbabilities(x, target);
             var eps = smoothing.index_select(0, target);
-            var perSample = logPy.neg().mul(eps.neg().add(1)).add(logProb.mean(new long[] { 1 }).neg().mul(eps));
+            var perSample = logPy.neg().mul(eps.neg().add(Constants.One)).add(logProb.mean(new long[] { 1 }).neg().mul(eps), Constants.One);
             return Reduce(perSample, reduction);
         }
     }
