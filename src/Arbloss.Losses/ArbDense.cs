@@ -23,6 +23,7 @@ namespace Arbloss.Losses
         // Scalars made once: TorchSharp's Scalars are freed by the finalizer only, and one per call pins holes in
         // glibc's heap next to each step's large buffers (see Functional.Constants).
         private static readonly Scalar Zero = 0.ToScalar();
+        private static readonly Scalar One = 1.ToScalar();
 
         /// <summary>The dense / option-rich ARB loss.</summary>
         /// <param name="input">Logits [N, C] or [N, C, d1, ..., dk], floating point (half precision computed in float32).</param>
@@ -90,16 +91,20 @@ namespace Arbloss.Losses
             var lsm = z.log_softmax(1);
             var w = weight is null ? ones(classes, x.dtype, x.device) : weight.to_type(x.dtype);
             var wy = w.index_select(0, safeTarget.reshape(-1)).view_as(target).mul(valid);
-            var nll = lsm.gather(1, safeTarget.unsqueeze(1)).squeeze(1).neg().masked_fill(valid.logical_not(), 0);
+            var nll = lsm.gather(1, safeTarget.unsqueeze(1)).squeeze(1).neg().masked_fill(valid.logical_not(), Zero);
             var presentView = present.view(shape);
-            var smooth = lsm.masked_fill(presentView.logical_not(), 0).mul(w.mul(present).view(shape)).sum(1).neg()
-                .div(present.sum().to_type(x.dtype)).masked_fill(valid.logical_not(), 0);
-            var perPosition = nll.mul(wy).mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing));
+            var smooth = lsm.masked_fill(presentView.logical_not(), Zero).mul(w.mul(present).view(shape)).sum(1).neg()
+                .div(present.sum().to_type(x.dtype)).masked_fill(valid.logical_not(), Zero);
+            using var keep = (1 - labelSmoothing).ToScalar();
+            using var spread = labelSmoothing.ToScalar();
+            var perPosition = nll.mul(wy).mul(keep).add(smooth.mul(spread), One);
+            var weightSum = wy.sum();
+            weightSum.masked_fill_(weightSum.le(Zero), One);   // nothing left: 0 / 1
             Tensor result = reduction switch
             {
                 nn.Reduction.None => perPosition,
                 nn.Reduction.Sum => perPosition.sum(),
-                _ => perPosition.sum().div(wy.sum().clamp_min(double.Epsilon)),
+                _ => perPosition.sum().div(weightSum),
             };
             return result.MoveToOuterDisposeScope();
         }
@@ -160,13 +165,13 @@ namespace Arbloss.Losses
             for (int i = 0; i < t.Length; i++)
             {
                 long v = t[i];
-                if ((ulong)v < (ulong)classes)
+                if (v == ignoreIndex) ignored++;   // first: the ignore index may be a class index
+                else if ((ulong)v < (ulong)classes)
                 {
                     result[v]++;
                     if (given is not null && !(given[v] > 0))
                         throw new ArgumentException($"Class {v} appears in the targets but its count is 0; ARB-Loss needs a positive count for every target class.", "classCounts");
                 }
-                else if (v == ignoreIndex) ignored++;
                 else throw new ArgumentException($"A target is {v}; targets must lie in [0, {classes}) or be the ignore index {ignoreIndex}.", nameof(target));
             }
             validPositions = t.Length - ignored;

@@ -141,7 +141,7 @@ namespace Arbloss.Losses
         /// or, with global counts, a target whose class count is 0.</exception>
         public override Tensor forward(Tensor input, Tensor target)
         {
-            if (Functional.NeedsDense(input ?? throw new ArgumentNullException(nameof(input)), class_weight, LabelSmoothing))
+            if (Functional.NeedsDense(input ?? throw new ArgumentNullException(nameof(input)), class_weight, LabelSmoothing, IgnoreIndex))
                 return DenseForward(input, target, CountSource == CountSource.Global ? class_counts : null);
             try
             {
@@ -219,7 +219,7 @@ namespace Arbloss.Losses
         public Tensor forward(Tensor input, Tensor target, Tensor classCounts)
         {
             if (classCounts is null) throw new ArgumentNullException(nameof(classCounts));
-            if (Functional.NeedsDense(input ?? throw new ArgumentNullException(nameof(input)), class_weight, LabelSmoothing))
+            if (Functional.NeedsDense(input ?? throw new ArgumentNullException(nameof(input)), class_weight, LabelSmoothing, IgnoreIndex))
             {
                 if (ValidateTargets) LossChecks.CountTensorValues(classCounts, nameof(classCounts));
                 return DenseForward(input, target, classCounts);

@@ -30,11 +30,13 @@ namespace Arbloss.Losses
         }
 
         /// <summary>
-        /// With validation switched off the [B, C] path does not check its targets, so a [B, C] call whose targets hold
-        /// the ignore index is recognised here instead (one device synchronisation).
+        /// With validation switched off the [B, C] path does not check its targets, so a [B, C] call whose CPU targets hold
+        /// the ignore index is recognised here instead (no look at accelerator targets: no synchronisation).
         /// </summary>
         internal static bool UncheckedTargetsHoldIgnoreIndex(Tensor target, long ignoreIndex, bool validate) =>
-            !validate && Functional.HoldsIgnoreIndex(target, ignoreIndex);
+            // Only CPU targets: on an accelerator the look would be a synchronisation per call, which is what switching
+            // validation off avoids (the caller then promises targets in [0, C), as for ArbLoss).
+            !validate && target is not null && target.device_type == DeviceType.CPU && Functional.HoldsIgnoreIndex(target, ignoreIndex);
 
         /// <summary>Shapes, dtypes and devices of a dense call: floating-point logits [N, C, d1, ..., dk] (with
         /// <paramref name="numClasses"/> classes when given) and int64 targets [N, d1, ..., dk] on the logits' device.</summary>

@@ -51,7 +51,7 @@ namespace Arbloss.Losses
         {
             if (input is null) throw new ArgumentNullException(nameof(input));
             if (target is null) throw new ArgumentNullException(nameof(target));
-            if (NeedsDense(input, weight, labelSmoothing))
+            if (NeedsDense(input, weight, labelSmoothing, ignoreIndex))
                 return Dense(input, target, classCounts, weight, ignoreIndex, labelSmoothing, reduction, validate);
             try
             {
@@ -74,9 +74,12 @@ namespace Arbloss.Losses
         }
 
         /// <summary>Whether a call needs the dense / option path rather than the [B, C] fast paths: dense logits, a weight,
-        /// or label smoothing. (Targets holding the ignore index are recognised when the fast path's target check fails.)</summary>
-        internal static bool NeedsDense(Tensor input, Tensor? weight, double labelSmoothing) =>
-            input.dim() != 2 || weight is not null || labelSmoothing != 0;
+        /// label smoothing, or an ignore index in [0, C). (Other ignore indices in the targets are recognised when the fast
+        /// path's target check fails.)</summary>
+        internal static bool NeedsDense(Tensor input, Tensor? weight, double labelSmoothing, long ignoreIndex) =>
+            input.dim() != 2 || weight is not null || labelSmoothing != 0
+            // An ignore index that is a class index: the fast paths would take it for that class.
+            || (ignoreIndex >= 0 && ignoreIndex < input.size(1));
 
         /// <summary>Whether any target equals the ignore index (after a failed target check; not on the hot path).</summary>
         internal static bool HoldsIgnoreIndex(Tensor target, long ignoreIndex)

@@ -99,7 +99,9 @@ namespace Arbloss.Losses
             perPosition.mul_(positionWeight);
             using (perPosition)
             {
-                denominator = positionWeight.sum().clamp_min_(Tiny);
+                // 1 when nothing is left (every position ignored, or weights summing to 0): the sum is 0 then.
+                denominator = positionWeight.sum();
+                using (var empty = denominator.le(Zero)) denominator.masked_fill_(empty, OneScalar);
                 state.Temporaries.Add(denominator);
                 Tensor loss;
                 switch (state.Reduction)
@@ -173,7 +175,7 @@ namespace Arbloss.Losses
         }
 
         private static readonly Scalar Zero = 0.ToScalar();
-        private static readonly Scalar Tiny = double.Epsilon.ToScalar();
+        private static readonly Scalar OneScalar = 1.ToScalar();
 
         /// <summary>dL/d(per-position loss) times the position's weight, [N, 1, d...]; exactly 0 at ignored positions.</summary>
         private static Tensor Scale(Tensor gradOutput, Tensor positionWeight, Tensor valid, Tensor denominator, nn.Reduction reduction)
@@ -181,7 +183,7 @@ namespace Arbloss.Losses
             switch (reduction)
             {
                 case nn.Reduction.Mean:
-                    // Weight over denominator first: with every position ignored that is 0 / tiny = 0 (1 / tiny would be inf).
+                    // Weight over denominator first (the denominator is 1 when nothing is left, so this is 0 then).
                     using (var share = positionWeight.div(denominator)) return share.mul(gradOutput);
                 case nn.Reduction.Sum:
                     return positionWeight.mul(gradOutput);

@@ -190,6 +190,28 @@ namespace Arbloss.Losses.Tests.Losses
         }
 
         [Fact]
+        public void AnIgnoreIndexThatIsAClassIndexIsIgnoredOnClassificationLogits()
+        {
+            // Row 1's target is 1 = the ignore index: the loss must equal the loss of rows 0 and 2 alone, not count class 1.
+            var z = tensor(new[] { 2.0, 0.5, -1.0, 0.0, 1.0, 3.0, 1.0, 1.0, 1.0 }, ScalarType.Float64).reshape(3, 3);
+            using var y = tensor(new long[] { 0, 1, 2 });
+            using var kept = z.index_select(0, tensor(new long[] { 0, 2 }));
+            using var keptY = tensor(new long[] { 0, 2 });
+            var counts = new long[] { 4, 2, 7 };
+            foreach (var (module, reference) in new[] { (new ArbLoss(3, ignoreIndex: 1), new ArbLoss(3)), (new ArbLoss(counts, ignoreIndex: 1), new ArbLoss(counts)) })
+            {
+                using (module)
+                using (reference)
+                using (var withIgnored = module.call(z, y))
+                using (var without = reference.call(kept, keptY))
+                    Assert.Equal(without.item<double>(), withIgnored.item<double>(), 12);
+            }
+            using var functional = Functional.arb_loss(z, y, ignoreIndex: 1);
+            using var expected = Functional.arb_loss(kept, keptY);
+            Assert.Equal(expected.item<double>(), functional.item<double>(), 12);
+        }
+
+        [Fact]
         public void TheWeightIsABufferThatFollowsTheModule()
         {
             using var w = tensor(new[] { 1.0f, 2.0f, 0.5f });
