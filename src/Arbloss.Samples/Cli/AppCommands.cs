@@ -303,7 +303,7 @@ namespace Arbloss.Samples.Cli
                         AtomicFile.WriteAllText(file, Json.Serialize(new
                         {
                             checkpoint = Path.GetFullPath(path), denseState.Name, denseState.Loss, dataset = splits.Id, denseState.EpochsCompleted,
-                            metrics = new { report.MeanIoU, report.PixelAccuracy, report.MeanClassAccuracy, report.FrequencyWeightedIoU, report.ManyShotMeanIoU, report.MediumShotMeanIoU, report.FewShotMeanIoU, report.PerClassIoU, report.Pixels },
+                            metrics = new { miou = report.MeanIoU, report.PixelAccuracy, report.MeanClassAccuracy, frequency_weighted_iou = report.FrequencyWeightedIoU, many_miou = report.ManyShotMeanIoU, medium_miou = report.MediumShotMeanIoU, few_miou = report.FewShotMeanIoU, per_class_iou = report.PerClassIoU, report.Pixels },
                         }));
                         ansi.MarkupLine(Markup.Escape($"Wrote {file}"));
                     }

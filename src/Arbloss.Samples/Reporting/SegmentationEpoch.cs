@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Arbloss.Samples.Reporting
 {
     /// <summary>One epoch's row of a segmentation run's CSV log and history (IoUs and accuracies in percent, on the test set
@@ -17,6 +19,7 @@ namespace Arbloss.Samples.Reporting
         public double TrainPixelAccuracy { get; init; }
 
         /// <summary>Mean IoU over the classes with a defined IoU.</summary>
+        [JsonPropertyName("miou")]
         public double? MeanIoU { get; init; }
 
         /// <summary>Correct pixels over evaluated (non-ignored) pixels.</summary>
@@ -26,6 +29,7 @@ namespace Arbloss.Samples.Reporting
         public double? MeanClassAccuracy { get; init; }
 
         /// <summary>Frequency-weighted IoU.</summary>
+        [JsonPropertyName("frequency_weighted_iou")]
         public double? FrequencyWeightedIoU { get; init; }
 
         /// <summary>Mean IoU of the many-shot classes (by training pixel count); null when the group is empty.</summary>
@@ -38,6 +42,7 @@ namespace Arbloss.Samples.Reporting
         public double? Few { get; init; }
 
         /// <summary>IoU of the tail class: the class with the fewest training pixels.</summary>
+        [JsonPropertyName("tail_class_iou")]
         public double? TailClassIoU { get; init; }
 
         /// <summary>Wall-clock seconds of the epoch (training and evaluation).</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Text.Json.Serialization;
 
 namespace Arbloss.Samples.Reporting
 {
@@ -37,6 +38,7 @@ namespace Arbloss.Samples.Reporting
         public long IgnoreIndex { get; init; }
 
         /// <summary>Mean IoU over the classes with a defined IoU (the mean of <see cref="PerClassIoU"/>'s values).</summary>
+        [JsonPropertyName("miou")]
         public double? MeanIoU { get; init; }
 
         /// <summary>Correct pixels over evaluated pixels.</summary>
@@ -46,6 +48,7 @@ namespace Arbloss.Samples.Reporting
         public double? MeanClassAccuracy { get; init; }
 
         /// <summary>Frequency-weighted IoU.</summary>
+        [JsonPropertyName("frequency_weighted_iou")]
         public double? FrequencyWeightedIoU { get; init; }
 
         /// <summary>Mean IoU of the many-shot classes; null when the group is empty.</summary>
@@ -61,15 +64,18 @@ namespace Arbloss.Samples.Reporting
         public int TailClass { get; init; }
 
         /// <summary>IoU of <see cref="TailClass"/>.</summary>
+        [JsonPropertyName("tail_class_iou")]
         public double? TailClassIoU { get; init; }
 
         /// <summary>Best test mean IoU over the epochs.</summary>
+        [JsonPropertyName("best_miou")]
         public double BestMeanIoU { get; init; }
 
         /// <summary>Epoch (from 1) of the best test mean IoU.</summary>
         public int BestEpoch { get; init; }
 
         /// <summary>Test IoU of every class; null where the class is neither in the test targets nor predicted.</summary>
+        [JsonPropertyName("per_class_iou")]
         public IReadOnlyList<double?> PerClassIoU { get; init; } = new List<double?>();
 
         /// <summary>Test pixel recall of every class; null for a class without test pixels.</summary>
