@@ -24,7 +24,7 @@ namespace Arbloss.Samples.Configuration
         public static IReadOnlyList<(string Key, string Description)> All => new (string, string)[]
         {
             ("name", "run name; the output folder is log_dir/name (default: the file name)"),
-            ("dataset", "fashion-mnist | cifar10 | cifar100 | synthetic (or a registered dataset)"),
+            ("dataset", "fashion-mnist | cifar10 | cifar100 | synthetic | synthetic-seg | seg-list (or a registered dataset)"),
             ("data_path", "folder with the dataset files (downloaded there when absent); empty: the dataset's default places"),
             ("num_classes", "number of classes (must match the dataset)"),
             ("imb_factor", "smallest / largest class size of the long-tailed training subset, in (0, 1]; null: the training set as it is"),
