@@ -249,7 +249,7 @@ namespace Arbloss.Samples.Training
             {
                 Name = cfg.Name, Dataset = splits.Id, Loss = cfg.Loss, Backbone = cfg.Backbone, Parameters = model.ParameterCount(),
                 Device = _options.Device.ToString(), TrainSamples = splits.Train.Count, TestSamples = splits.Test.Count,
-                TrainClassCounts = pixelCounts, NumEpochs = cfg.NumEpochs, FirstEpoch = firstEpoch + 1, OutputDir = Paths.OutputDir,
+                TrainClassCounts = pixelCounts, ClassCountUnit = "pixels", NumEpochs = cfg.NumEpochs, FirstEpoch = firstEpoch + 1, OutputDir = Paths.OutputDir,
                 BatchesPerEpoch = BatchLoader.BatchCount(splits.Train.Count, cfg.BatchSize),
             });
 

@@ -124,6 +124,24 @@ log_dir: '{dir.Combine("runs")}'
         }
 
         [Fact]
+        public void CtrlCInTheSecondEpochKeepsTheFirstAndSaysHowToResume()
+        {
+            using var dir = new TempDir();
+            var config = TinyConfig(dir, "arb_global", epochs: 3);
+            var run = dir.Combine("runs", "seg-arb_global");
+            var (code, output, error) = AppRun.RunAndStop("epoch   1/3", new Arbloss.Samples.Cli.AppEnvironment(),
+                "train", "--config", config, "--device", "cpu", "--no-download", "--no-plots");
+            Assert.True(code == 130, $"exit {code}: {error}{output}");
+            Assert.Contains("stopped after epoch 1 of 3", error);
+            Assert.Contains($"resume={run}", error);
+            Assert.Equal(2, File.ReadAllLines(Path.Combine(run, "log.csv")).Length);
+            using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "results.json")));
+            Assert.Equal(1, json.RootElement.GetProperty("epochs").GetInt32());
+            Assert.False(json.RootElement.GetProperty("completed").GetBoolean());
+            Assert.Contains("pixels per class", output);
+        }
+
+        [Fact]
         public void BackbonesAndDatasetsOfTheOtherKindAreRefusedByName()
         {
             var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("dataset: synthetic-seg\nbackbone: resnet32\n", "x"));
