@@ -104,17 +104,19 @@ namespace Arbloss.Losses.Diagnostics
             {
                 // Counted on the device; Compute throws. The bad pixels are left out of the matrix.
                 var count = outOfRange.sum();
-                _invalid = _invalid is null ? count.MoveToOuterDisposeScope() : Replace(_invalid, _invalid.add(count));
+                _invalid = _invalid is null ? count.DetachFromDisposeScope() : Replace(_invalid, _invalid.add(count));
             }
             var valid = keep.logical_and(outOfRange.logical_not());
             var cells = target.masked_select(valid).mul(NumClasses).add(prediction.masked_select(valid));
             var batch = cells.bincount(null, (long)NumClasses * NumClasses).view(NumClasses, NumClasses);
-            _confusion = _confusion is null ? batch.MoveToOuterDisposeScope() : Replace(_confusion, _confusion.add(batch));
+            _confusion = _confusion is null ? batch.DetachFromDisposeScope() : Replace(_confusion, _confusion.add(batch));
         }
 
+        // The running sums belong to the metrics (disposed by Reset / Dispose), not to any dispose scope of the caller's:
+        // an Update inside a per-batch scope (the documented use) must not dispose them with the batch.
         private static Tensor Replace(Tensor old, Tensor updated)
         {
-            var kept = updated.MoveToOuterDisposeScope();
+            var kept = updated.DetachFromDisposeScope();
             old.Dispose();
             return kept;
         }

@@ -231,12 +231,22 @@ namespace Arbloss.Samples.Cli
                 using var cancel = CancellationTokenSource.CreateLinkedTokenSource(env.Stop);
                 using var hook = CliErrors.OnCtrlC(cancel, err);
                 var reporter = new ConsoleReporter(ansi);
-                var trainer = new Trainer(cfg, new TrainerOptions
+                var trainerOptions = new TrainerOptions
                 {
                     OutputDir = parse.GetValue(output), Device = DeviceSelector.Resolve(parse.GetValue(device)), Observer = reporter,
                     Data = DataContextFor(ansi, err, !parse.GetValue(noDownload), env), WritePlots = !parse.GetValue(noPlots), Cancellation = cancel.Token,
                     ExistingRun = policy,
-                });
+                };
+                if (SegmentationTrainer.Handles(cfg))
+                {
+                    // A segmentation dataset: every pixel a sample, mIoU instead of top-1.
+                    var segmentation = new SegmentationTrainer(cfg, trainerOptions);
+                    var outcome = reporter.Run(segmentation.Run);
+                    if (outcome.Completed) return 0;
+                    err.WriteLine($"interrupted: {cfg.Name} stopped after epoch {outcome.Epochs} of {outcome.NumEpochs}; its checkpoint is {segmentation.Paths.LastCheckpoint}; resume with --set resume={segmentation.Paths.OutputDir}");
+                    return CliErrors.Interrupted;
+                }
+                var trainer = new Trainer(cfg, trainerOptions);
                 var results = reporter.Run(trainer.Run);
                 if (results.Completed) return 0;
                 err.WriteLine($"interrupted: {cfg.Name} stopped after epoch {results.Epochs} of {results.NumEpochs}; its checkpoint is {trainer.Paths.LastCheckpoint}; resume with --set resume={trainer.Paths.OutputDir}");
@@ -280,6 +290,25 @@ namespace Arbloss.Samples.Cli
                         ? $"--checkpoint {given}: the folder holds no checkpoint (looked for {string.Join(", ", RunPaths.Candidates(given, cfg.ModelDir))}); give a .ckpt file or a run folder with checkpoints/last.ckpt."
                         : $"--checkpoint {given}: no such file or folder; give a .ckpt file or a run folder with checkpoints/last.ckpt.", given);
                 var splits = Trainer.LoadData(cfg, DataContextFor(ansi, err, !parse.GetValue(noDownload), env));
+                if (splits.IsDense && splits.TrainPixelCounts is { } pixelCounts)
+                {
+                    using var dense = Trainer.CreateModel(cfg, splits.Train.SampleShape, loadPretrained: false);
+                    var denseState = Checkpoint.LoadModel(path, dense);
+                    dense.to(dev);
+                    var report = SegmentationTrainer.Evaluate(dense, splits.Test, dev, SegmentationTrainer.ShotGroupsFor(cfg, pixelCounts), cfg.BatchSize, cfg.Workers);
+                    PrintSegmentation(ansi, $"{path} (epoch {denseState.EpochsCompleted}, {denseState.Loss}) on {splits.Id} test, {splits.Test.Count:N0} images, {report.Pixels:N0} pixels", report);
+                    if (folder is not null)
+                    {
+                        var file = Path.Combine(folder, "evaluation.json");
+                        AtomicFile.WriteAllText(file, Json.Serialize(new
+                        {
+                            checkpoint = Path.GetFullPath(path), denseState.Name, denseState.Loss, dataset = splits.Id, denseState.EpochsCompleted,
+                            metrics = new { miou = report.MeanIoU, report.PixelAccuracy, report.MeanClassAccuracy, frequency_weighted_iou = report.FrequencyWeightedIoU, many_miou = report.ManyShotMeanIoU, medium_miou = report.MediumShotMeanIoU, few_miou = report.FewShotMeanIoU, per_class_iou = report.PerClassIoU, report.Pixels },
+                        }));
+                        ansi.MarkupLine(Markup.Escape($"Wrote {file}"));
+                    }
+                    return 0;
+                }
                 // The same network as training built it (bf16 included), so the numbers match training's evaluation.
                 using var model = Trainer.CreateModel(cfg, splits.Train.SampleShape, loadPretrained: false);
                 var state = Checkpoint.LoadModel(path, model);
@@ -308,6 +337,16 @@ namespace Arbloss.Samples.Cli
             string Name(int i) => i < classNames.Count && classNames[i] != i.ToString(CultureInfo.InvariantCulture) ? $"{i} {classNames[i]}" : i.ToString(CultureInfo.InvariantCulture);
             var perClass = string.Join(", ", s.PerClassAccuracy.Select((a, i) => $"{Name(i)}: {G(a)}"));
             ansi.MarkupLine(Markup.Escape($"per-class accuracy: {perClass}"));
+        }
+
+        private static void PrintSegmentation(IAnsiConsole ansi, string title, Arbloss.Losses.Diagnostics.SegmentationReport r)
+        {
+            static string G(double? v) => v is double x ? (100 * x).ToString("F2", CultureInfo.InvariantCulture) : "-";
+            var table = new Table().Border(TableBorder.Rounded);
+            foreach (var column in new[] { "mIoU", "pixel acc", "mean class acc", "FW-IoU", "many", "medium", "few" }) table.AddColumn(new TableColumn(column).RightAligned());
+            table.AddRow(G(r.MeanIoU), G(r.PixelAccuracy), G(r.MeanClassAccuracy), G(r.FrequencyWeightedIoU), G(r.ManyShotMeanIoU), G(r.MediumShotMeanIoU), G(r.FewShotMeanIoU));
+            ConsoleReporter.WriteTable(ansi, title, table);
+            ansi.MarkupLine(Markup.Escape($"per-class IoU: {string.Join(", ", r.PerClassIoU.Select((v, i) => $"{i}: {G(v)}"))}"));
         }
 
         private static Command ConfigsCommand(IAnsiConsole ansi, TextWriter err)

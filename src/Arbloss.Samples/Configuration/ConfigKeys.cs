@@ -24,7 +24,7 @@ namespace Arbloss.Samples.Configuration
         public static IReadOnlyList<(string Key, string Description)> All => new (string, string)[]
         {
             ("name", "run name; the output folder is log_dir/name (default: the file name)"),
-            ("dataset", "fashion-mnist | cifar10 | cifar100 | synthetic (or a registered dataset)"),
+            ("dataset", "fashion-mnist | cifar10 | cifar100 | synthetic | synthetic-seg | seg-list (or a registered dataset)"),
             ("data_path", "folder with the dataset files (downloaded there when absent); empty: the dataset's default places"),
             ("num_classes", "number of classes (must match the dataset)"),
             ("imb_factor", "smallest / largest class size of the long-tailed training subset, in (0, 1]; null: the training set as it is"),
@@ -63,7 +63,9 @@ namespace Arbloss.Samples.Configuration
             ("model_dir", "checkpoint folder, relative to the output folder"),
             ("gradient_balance", "accumulate the attraction / repulsion gradient-norm matrix each epoch"),
             ("image_root", "list-file datasets: folder the list's image paths are relative to (empty: data_path)"),
-            ("image_size", "list-file datasets: side of the square crops (default 224, the authors'); smaller for tests/debugging only"),
+            ("image_size", "list-file datasets: side of the square crops (default 224, the authors'); smaller for tests/debugging only; segmentation: side of the scenes / resized images (synthetic-seg default 48, seg-list 256)"),
+            ("train_scenes", "synthetic-seg: number of generated training scenes (default 3000)"),
+            ("test_scenes", "synthetic-seg: number of generated test scenes (default 500)"),
             ("pretrained", "resnet50 | resnet152: ImageNet state_dict (.pth or safetensors) to start from, classifier excluded"),
             ("freeze_backbone", "resnet50 | resnet152: train only the last Bottleneck block and the classifier (Places-LT)"),
             ("bf16", "resnet50 | resnet152: backbone convolutions in bfloat16, classifier and loss in float32"),

@@ -195,6 +195,8 @@ namespace Arbloss.Samples.Configuration
                     "gradient_balance" => cfg with { GradientBalance = v.Bool() },
                     "image_root" => cfg with { ImageRoot = v.String(allowEmpty: true) },
                     "image_size" => cfg with { ImageSize = (int)v.Integer(8, 4096) },
+                    "train_scenes" => cfg with { TrainScenes = (int)v.Integer(1, 1 << 22) },
+                    "test_scenes" => cfg with { TestScenes = (int)v.Integer(1, 1 << 22) },
                     "pretrained" => cfg with { Pretrained = v.String(allowEmpty: true) },
                     "freeze_backbone" => cfg with { FreezeBackbone = v.Bool() },
                     "bf16" => cfg with { Bf16 = v.Bool() },

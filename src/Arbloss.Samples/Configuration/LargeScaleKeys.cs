@@ -13,8 +13,11 @@ namespace Arbloss.Samples.Configuration
         {
             bool imageList = dataset.IsImageList;
             foreach (var key in new[] { "image_root", "image_size" })
-                if (set.Contains(key) && !imageList)
-                    throw new ConfigException(key, $"{whereOf(key)}: '{key}' applies to the list-file datasets (imagenet-lt, inaturalist2018, places-lt), not to {cfg.Dataset}; remove it.");
+                if (set.Contains(key) && !imageList && !(key == "image_size" && dataset.IsSegmentation))
+                    throw new ConfigException(key, $"{whereOf(key)}: '{key}' applies to the list-file datasets (imagenet-lt, inaturalist2018, places-lt, seg-list){(key == "image_size" ? " and synthetic-seg" : "")}, not to {cfg.Dataset}; remove it.");
+            foreach (var key in new[] { "train_scenes", "test_scenes" })
+                if (set.Contains(key) && !(dataset.IsSegmentation && !imageList))
+                    throw new ConfigException(key, $"{whereOf(key)}: '{key}' applies to the generated segmentation dataset synthetic-seg, not to {cfg.Dataset}; remove it.");
             var modelKeys = new List<(string Key, bool On)> { ("pretrained", cfg.Pretrained.Length > 0), ("freeze_backbone", cfg.FreezeBackbone), ("bf16", cfg.Bf16) };
             foreach (var (key, on) in modelKeys)
                 if (on && !ConfigLoader.Vocabulary.IsLargeBackbone(cfg.Backbone))

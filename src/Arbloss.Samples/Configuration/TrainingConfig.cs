@@ -140,6 +140,14 @@ namespace Arbloss.Samples.Configuration
         /// Smaller sizes are for tests and debugging (e.g. <c>--set image_size=32</c>).</summary>
         public int ImageSize { get; init; }
 
+        /// <summary><c>train_scenes</c> (extension, <c>synthetic-seg</c>): number of generated training scenes; 0 for the
+        /// dataset's default.</summary>
+        public int TrainScenes { get; init; }
+
+        /// <summary><c>test_scenes</c> (extension, <c>synthetic-seg</c>): number of generated test scenes; 0 for the
+        /// dataset's default.</summary>
+        public int TestScenes { get; init; }
+
         /// <summary><c>pretrained</c> (extension, resnet50 / resnet152): PyTorch state_dict (<c>.pth</c> or safetensors)
         /// of ImageNet weights to start from, classifier excluded; empty for a fresh initialisation.</summary>
         public string Pretrained { get; init; } = "";

@@ -21,6 +21,7 @@ namespace Arbloss.Samples.Data
     {
         private readonly BatchRing.Slot? _slot;
         private readonly long[] _hostLabels;
+        private readonly Tensor? _targets;
         private bool _handed;
         private int _disposed;
 
@@ -30,8 +31,10 @@ namespace Arbloss.Samples.Data
         /// <param name="labels">Labels [B], int64, on the host.</param>
         /// <param name="pixels">How the uint8 <paramref name="images"/> are normalised; null for float32 samples.</param>
         /// <exception cref="ArgumentNullException"><paramref name="images"/> or <paramref name="labels"/> is null.</exception>
+        /// <param name="targets">Dense targets [B, ...], int64, on the host (e.g. segmentation masks); null when the labels
+        /// are the targets.</param>
         /// <exception cref="ArgumentException">The dtypes do not match the description above, or the sizes differ.</exception>
-        public Batch(int index, Tensor images, Tensor labels, PixelNormalization? pixels = null)
+        public Batch(int index, Tensor images, Tensor labels, PixelNormalization? pixels = null, Tensor? targets = null)
         {
             Images = images ?? throw new ArgumentNullException(nameof(images));
             Labels = labels ?? throw new ArgumentNullException(nameof(labels));
@@ -39,6 +42,9 @@ namespace Arbloss.Samples.Data
                 throw new ArgumentException($"The images are {images.dtype}; expected {(pixels is null ? "float32 (no pixel normalisation given)" : "uint8 pixels")}.", nameof(images));
             if (labels.dtype != ScalarType.Int64 || labels.dim() != 1 || images.dim() < 1 || labels.size(0) != images.size(0))
                 throw new ArgumentException("The labels must be an int64 vector with one entry per image.", nameof(labels));
+            if (targets is not null && (targets.dtype != ScalarType.Int64 || targets.dim() < 2 || targets.size(0) != labels.size(0)))
+                throw new ArgumentException("The dense targets must be int64 [B, ...] with one entry per image.", nameof(targets));
+            _targets = targets;
             Index = index;
             Pixels = pixels;
             Size = (int)labels.size(0);
@@ -55,6 +61,8 @@ namespace Arbloss.Samples.Data
             // Views of the slot's buffers (the slot keeps the memory); outside any dispose scope of the caller.
             Images = (count == slot.Samples.size(0) ? slot.Samples.alias() : slot.Samples.narrow(0, 0, count)).DetachFromDisposeScope();
             Labels = (count == slot.LabelTensor.size(0) ? slot.LabelTensor.alias() : slot.LabelTensor.narrow(0, 0, count)).DetachFromDisposeScope();
+            if (slot.TargetTensor is { } targets)
+                _targets = (count == targets.size(0) ? targets.alias() : targets.narrow(0, 0, count)).DetachFromDisposeScope();
         }
 
         /// <summary>Position of the batch in its epoch, from 0.</summary>
@@ -65,6 +73,13 @@ namespace Arbloss.Samples.Data
 
         /// <summary>Labels [B], int64, on the host.</summary>
         public Tensor Labels { get; }
+
+        /// <summary>The training targets on the host: the dense targets [B, ...] (int64) of a source with
+        /// <see cref="ISampleSource.TargetShape"/> (e.g. segmentation masks [B, H, W]), else <see cref="Labels"/> [B].</summary>
+        public Tensor Targets => _targets ?? Labels;
+
+        /// <summary>Whether <see cref="Targets"/> are dense targets rather than the labels.</summary>
+        public bool IsDense => _targets is not null;
 
         /// <summary>The normalisation of uint8 <see cref="Images"/>; null when they are float32.</summary>
         public PixelNormalization? Pixels { get; }
@@ -118,6 +133,20 @@ namespace Arbloss.Samples.Data
             return result;
         }
 
+        /// <summary>The training targets (<see cref="Targets"/>: dense targets, else the labels) on <paramref name="device"/>,
+        /// copied without blocking.</summary>
+        /// <param name="device">The training device.</param>
+        /// <returns>A new tensor the caller owns (on the CPU it shares the batch's memory: use it only until the batch is disposed).</returns>
+        /// <exception cref="ObjectDisposedException">The batch has been disposed.</exception>
+        public Tensor TargetsOn(Device device)
+        {
+            ArgumentNullException.ThrowIfNull(device);
+            ObjectDisposedException.ThrowIf(_disposed != 0, this);
+            var result = Targets.to(device, non_blocking: device.type != DeviceType.CPU);
+            _slot?.Signal(device);
+            return result;
+        }
+
         /// <summary>Records that the loader hands this batch to the consumer.</summary>
         internal void MarkHanded() => _handed = true;
 
@@ -127,6 +156,7 @@ namespace Arbloss.Samples.Data
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
             Images.Dispose();
             Labels.Dispose();
+            _targets?.Dispose();
             _slot?.Return(_handed);
         }
     }

@@ -21,7 +21,9 @@ namespace Arbloss.Samples.Data
     /// <see cref="BatchLoaderOptions.RingSize"/> reused host tensors (page-locked with
     /// <see cref="BatchLoaderOptions.PinMemory"/> when CUDA is available), 8-bit pixels for image sources
     /// (<see cref="ISampleSource.Pixels"/>) and float32 for the others, with the labels beside them on the host
-    /// (<see cref="Batch.HostLabels"/>) and as a tensor.</para>
+    /// (<see cref="Batch.HostLabels"/>) and as a tensor, and, for a source with dense targets
+    /// (<see cref="ISampleSource.TargetShape"/>, e.g. segmentation masks), the targets [B, ...] read with the sample's
+    /// augmentation seed (<see cref="Batch.Targets"/>).</para>
     /// <para>The contract of the ring: a batch's buffer is not written again until the batch is disposed (and, after
     /// copies to a CUDA device, until those copies have completed); the loader waits instead, building fewer batches
     /// ahead. So dispose every batch when done with it. A consumer that holds <see cref="BatchLoaderOptions.RingSize"/>
@@ -61,7 +63,7 @@ namespace Arbloss.Samples.Data
         public static int BatchCount(int samples, int batchSize) => (samples + batchSize - 1) / batchSize;
 
         private static BatchRing Ring(ISampleSource source, int batchSize, int count, BatchLoaderOptions options) =>
-            new(source.SampleShape, source.Pixels is not null, Math.Min(batchSize, Math.Max(1, count)), options.RingSize, options.PinMemory);
+            new(source.SampleShape, source.Pixels is not null, Math.Min(batchSize, Math.Max(1, count)), options.RingSize, options.PinMemory, source.TargetShape);
 
         private static IEnumerable<Batch> Sequential(ISampleSource source, IReadOnlyList<int> order, int batchSize, BatchLoaderOptions options, CancellationToken token)
         {
@@ -206,6 +208,12 @@ namespace Arbloss.Samples.Data
                 if (_pixels) _source.ReadPixels(index, memory.Slice(i * n, n), seed);
                 else _source.Read(index, MemoryMarshal.Cast<byte, float>(memory).Slice(i * n, n), seed);
                 _slot.HostLabels[i] = _source.Labels[index];
+                if (_slot.TargetTensor is { } targets)
+                {
+                    // The same seed as the sample's: a flip of the image is a flip of its mask.
+                    int t = _slot.TargetLength;
+                    _source.ReadTarget(index, MemoryMarshal.Cast<byte, long>(targets.bytes).Slice(i * t, t), seed);
+                }
             }
         }
 

@@ -9,8 +9,8 @@ namespace Arbloss.Samples.Data
 {
     /// <summary>
     /// The reused host buffers of one <see cref="BatchLoader"/> pass: at most <see cref="Capacity"/> slots, each a
-    /// [batch, ...] sample tensor (uint8 for pixel sources, float32 otherwise), an int64 label tensor and a host copy
-    /// of the labels, created on demand and written in place. A slot is handed out with a batch and comes back when
+    /// [batch, ...] sample tensor (uint8 for pixel sources, float32 otherwise), an int64 label tensor, for dense sources
+    /// an int64 target tensor [batch, ...target shape], and a host copy of the labels, created on demand and written in place. A slot is handed out with a batch and comes back when
     /// the batch is disposed; it is never written while its batch is out. Thread-safe.
     /// </summary>
     internal sealed class BatchRing : IDisposable
@@ -19,6 +19,7 @@ namespace Arbloss.Samples.Data
         private readonly Stack<Slot> _free = new();
         private readonly List<Slot> _all = new();
         private readonly long[] _sampleShape;
+        private readonly long[] _targetShape;
         private readonly ScalarType _dtype;
         private readonly int _batchSize;
         private readonly bool _pin;
@@ -26,9 +27,11 @@ namespace Arbloss.Samples.Data
         private int _handed;
         private bool _closed;
 
-        public BatchRing(IReadOnlyList<long> sampleShape, bool pixels, int batchSize, int capacity, bool pin)
+        public BatchRing(IReadOnlyList<long> sampleShape, bool pixels, int batchSize, int capacity, bool pin, IReadOnlyList<long>? targetShape = null)
         {
             _sampleShape = sampleShape.ToArray();
+            _targetShape = targetShape?.ToArray() ?? Array.Empty<long>();
+            TargetLength = checked((int)_targetShape.Aggregate(1L, (a, b) => a * b));
             _dtype = pixels ? ScalarType.Byte : ScalarType.Float32;
             _batchSize = batchSize;
             Capacity = capacity;
@@ -44,6 +47,12 @@ namespace Arbloss.Samples.Data
 
         /// <summary>Values per sample.</summary>
         public int SampleLength { get; }
+
+        /// <summary>Whether the ring holds dense targets [batch, ...target shape] besides the labels.</summary>
+        public bool Dense => _targetShape.Length > 0;
+
+        /// <summary>Target values per sample (1 for a label).</summary>
+        public int TargetLength { get; }
 
         /// <summary>Slots out of the ring: batches queued, being built or held by the consumer.</summary>
         public int Outstanding
@@ -136,13 +145,16 @@ namespace Arbloss.Samples.Data
                 var shape = new[] { (long)ring._batchSize }.Concat(ring._sampleShape).ToArray();
                 var samples = empty(shape, ring._dtype);
                 var labels = empty(ring._batchSize, ScalarType.Int64);
+                var targets = ring.Dense ? empty(new[] { (long)ring._batchSize }.Concat(ring._targetShape).ToArray(), ScalarType.Int64) : null;
                 if (ring._pin)
                 {
                     samples = samples.pin_memory();
                     labels = labels.pin_memory();
+                    targets = targets?.pin_memory();
                 }
                 Samples = samples.DetachFromDisposeScope();
                 LabelTensor = labels.DetachFromDisposeScope();
+                TargetTensor = targets?.DetachFromDisposeScope();
                 HostLabels = new long[ring._batchSize];
             }
 
@@ -154,6 +166,12 @@ namespace Arbloss.Samples.Data
 
             /// <summary>[batch] int64 labels.</summary>
             public Tensor LabelTensor { get; }
+
+            /// <summary>[batch, ...target shape] int64 dense targets, or null when the targets are the labels.</summary>
+            public Tensor? TargetTensor { get; }
+
+            /// <summary>Target values per sample.</summary>
+            public int TargetLength => _ring.TargetLength;
 
             /// <summary>The labels on the managed heap.</summary>
             public long[] HostLabels { get; }
@@ -183,6 +201,7 @@ namespace Arbloss.Samples.Data
                 _fence?.Dispose();
                 Samples.Dispose();
                 LabelTensor.Dispose();
+                TargetTensor?.Dispose();
             }
         }
     }

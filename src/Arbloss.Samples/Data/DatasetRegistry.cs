@@ -6,7 +6,7 @@ namespace Arbloss.Samples.Data
 {
     /// <summary>
     /// The datasets a config's <c>dataset:</c> key can name. Holds the built-in providers (Fashion-MNIST, CIFAR-10,
-    /// CIFAR-100, synthetic, and the list-file benchmarks ImageNet-LT, iNaturalist 2018, Places-LT); <see cref="Register"/> adds or replaces one. Names are matched after
+    /// CIFAR-100, synthetic, the list-file benchmarks ImageNet-LT, iNaturalist 2018, Places-LT, and the segmentation sets synthetic-seg and seg-list); <see cref="Register"/> adds or replaces one. Names are matched after
     /// <see cref="Canonical"/> folds common spellings (<c>fmnist</c>, <c>cifar-10</c> ...).
     /// </summary>
     public static class DatasetRegistry
@@ -21,6 +21,8 @@ namespace Arbloss.Samples.Data
             ImageListProvider.ImageNetLT,
             ImageListProvider.INaturalist2018,
             ImageListProvider.PlacesLT,
+            new SyntheticSegProvider(),
+            new SegmentationListProvider(),
         };
 
         private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
@@ -46,6 +48,8 @@ namespace Arbloss.Samples.Data
             ["inat18"] = "inaturalist2018",
             ["places_lt"] = "places-lt",
             ["placeslt"] = "places-lt",
+            ["synthetic_seg"] = "synthetic-seg",
+            ["seg_list"] = "seg-list",
         };
 
         /// <summary>The registered names.</summary>

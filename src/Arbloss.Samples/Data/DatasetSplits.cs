@@ -13,9 +13,13 @@ namespace Arbloss.Samples.Data
         /// <param name="train">The training set (already long-tailed where the recipe asks for it).</param>
         /// <param name="test">The evaluation set.</param>
         /// <param name="classNames">Optional class names, C of them.</param>
+        /// <param name="trainPixelCounts">For dense (segmentation) sets: the number of training pixels of every class
+        /// (ignored pixels not counted), the counts a global-count loss and the shot groups use; null for classification.</param>
         /// <exception cref="ArgumentNullException">A set is null.</exception>
-        /// <exception cref="ArgumentException">A label lies outside [0, C), the sample shapes differ, or the names are not C.</exception>
-        public DatasetSplits(string id, int numClasses, ISampleSource train, ISampleSource test, IReadOnlyList<string>? classNames = null)
+        /// <exception cref="ArgumentException">A label lies outside [0, C), the sample or target shapes differ, the names
+        /// are not C, or the pixel counts are given for a set without dense targets (or are not C non-negative counts).</exception>
+        public DatasetSplits(string id, int numClasses, ISampleSource train, ISampleSource test, IReadOnlyList<string>? classNames = null,
+            IReadOnlyList<long>? trainPixelCounts = null)
         {
             ArgumentNullException.ThrowIfNull(train);
             ArgumentNullException.ThrowIfNull(test);
@@ -26,6 +30,13 @@ namespace Arbloss.Samples.Data
                 foreach (var label in set.Labels)
                     if (label < 0 || label >= numClasses)
                         throw new ArgumentException($"The {name} set has label {label}, outside [0, {numClasses}).", name);
+            if (!train.TargetShape.SequenceEqual(test.TargetShape))
+                throw new ArgumentException("Training and test targets have different shapes (dense targets on one side only?).", nameof(test));
+            if (trainPixelCounts is not null && (train.TargetShape.Count == 0 || trainPixelCounts.Count != numClasses || trainPixelCounts.Any(c => c < 0)))
+                throw new ArgumentException($"Pixel counts go with dense targets: {numClasses} non-negative counts for a set whose TargetShape is not empty.", nameof(trainPixelCounts));
+            if (train.TargetShape.Count > 0 && trainPixelCounts is null)
+                throw new ArgumentException("A set with dense targets needs its training pixel counts.", nameof(trainPixelCounts));
+            TrainPixelCounts = trainPixelCounts?.ToArray();
             if (classNames is not null && classNames.Count != numClasses)
                 throw new ArgumentException($"{classNames.Count} class names for {numClasses} classes.", nameof(classNames));
             Id = id;
@@ -50,6 +61,13 @@ namespace Arbloss.Samples.Data
 
         /// <summary>Class names (the indices as text when the dataset has none).</summary>
         public IReadOnlyList<string> ClassNames { get; }
+
+        /// <summary>Number of training pixels (dense target positions, ignored ones not counted) of each class; null for
+        /// classification sets.</summary>
+        public IReadOnlyList<long>? TrainPixelCounts { get; }
+
+        /// <summary>Whether the sets have dense targets (segmentation masks) rather than one label per sample.</summary>
+        public bool IsDense => Train.TargetShape.Count > 0;
 
         /// <summary>Number of training samples of each class.</summary>
         public IReadOnlyList<long> TrainClassCounts { get; }

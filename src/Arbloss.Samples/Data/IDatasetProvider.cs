@@ -24,6 +24,11 @@ namespace Arbloss.Samples.Data
         /// <summary>Backbone assumed when a config omits <c>backbone</c>.</summary>
         string DefaultBackbone { get; }
 
+        /// <summary>Whether the dataset is a segmentation dataset: its sources have dense targets
+        /// (<see cref="ISampleSource.TargetShape"/>) and its splits carry training pixel counts; trained by the
+        /// segmentation trainer with a dense backbone. False (the default) for classification datasets.</summary>
+        bool IsSegmentation => false;
+
         /// <summary>Loads the splits a run trains and evaluates on, downloading files when allowed and needed.</summary>
         /// <param name="config">The run's configuration (data_path, num_classes, imb_factor, imb_profile, seed ...).</param>
         /// <param name="context">Where to report progress and how to download.</param>

@@ -49,5 +49,22 @@ namespace Arbloss.Samples.Data
         /// <exception cref="ArgumentException"><paramref name="destination"/> has the wrong length.</exception>
         void ReadPixels(int index, Span<byte> destination, ulong? augmentationSeed) =>
             throw new NotSupportedException($"{GetType().Name} has no pixel form; read it with Read (float32).");
+
+        /// <summary>Shape of one sample's dense target, e.g. [H, W] for a segmentation mask; empty (the default) when the
+        /// target is the class label of <see cref="Labels"/>. A dense source's <see cref="Labels"/> are a per-sample summary
+        /// for samplers and checks (see the source), not the training target.</summary>
+        IReadOnlyList<long> TargetShape => Array.Empty<long>();
+
+        /// <summary>Writes the dense target of sample <paramref name="index"/> (int64 classes, or the source's ignore index)
+        /// into <paramref name="destination"/>, augmented exactly as <see cref="ReadPixels"/> and <see cref="Read"/> augment
+        /// the sample for the same seed (a flipped image gets a flipped mask).</summary>
+        /// <param name="index">Sample index in [0, <see cref="Count"/>).</param>
+        /// <param name="destination">Exactly as many values as the product of <see cref="TargetShape"/>.</param>
+        /// <param name="augmentationSeed">As for <see cref="Read"/>.</param>
+        /// <exception cref="NotSupportedException">The source has no dense target (<see cref="TargetShape"/> is empty).</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside the set.</exception>
+        /// <exception cref="ArgumentException"><paramref name="destination"/> has the wrong length.</exception>
+        void ReadTarget(int index, Span<long> destination, ulong? augmentationSeed) =>
+            throw new NotSupportedException($"{GetType().Name} has no dense target; its target is the label of Labels.");
     }
 }

@@ -6,7 +6,8 @@ namespace Arbloss.Samples.Models
 {
     /// <summary>
     /// Builds the network named by a config's <c>backbone:</c>. Built in: <c>resnet32</c> (also the authors'
-    /// <c>resnet32_fe</c>), <c>fashion_mnist_cnn</c>, <c>mlp</c>, and the torchvision-layout
+    /// <c>resnet32_fe</c>), <c>fashion_mnist_cnn</c>, <c>mlp</c>, the segmentation network <c>seg_fcn</c>
+    /// (<see cref="SegmentationFcn"/>, dense: <see cref="IsDense"/>), and the torchvision-layout
     /// <c>resnet50</c>, <c>resnet101</c> and <c>resnet152</c> (<see cref="ResNetClassifier"/>: ImageNet-LT, iNaturalist 2018,
     /// Places-LT), which also honour <see cref="ModelSpec.PretrainedPath"/>, <see cref="ModelSpec.FreezeBackbone"/> and
     /// <see cref="ModelSpec.Bf16"/>. The authors' <c>resnet50_fe</c>, <c>resnet101_fe</c> and <c>resnet152_fe</c> depend on
@@ -31,7 +32,11 @@ namespace Arbloss.Samples.Models
             ["resnet50_fe"] = spec => AuthorsFeatureExtractor(50, spec),
             ["resnet101_fe"] = spec => AuthorsFeatureExtractor(101, spec),
             ["resnet152_fe"] = spec => AuthorsFeatureExtractor(152, spec),
+            ["seg_fcn"] = spec => new SegmentationFcn(spec.NumClasses, spec.InputShape.Count == 3 ? checked((int)spec.InputShape[0]) : 3),
         };
+
+        // Backbones whose logits are dense [B, C, H, W] (segmentation networks).
+        private static readonly HashSet<string> Dense = new(StringComparer.Ordinal) { "seg_fcn" };
 
         private const string Supported = "use resnet50_fe (or resnet101_fe, resnet152_fe; resnet32_fe for CIFAR)";
 
@@ -111,16 +116,31 @@ namespace Arbloss.Samples.Models
         /// <returns>True for <c>resnet50</c>, <c>resnet101</c>, <c>resnet152</c> and the authors' <c>*_fe</c> names for them.</returns>
         public static bool IsLarge(string backbone) => backbone is "resnet50" or "resnet101" or "resnet152" or "resnet50_fe" or "resnet101_fe" or "resnet152_fe";
 
+        /// <summary>Whether a backbone is a dense (segmentation) network: logits [B, C, H, W], one prediction per pixel
+        /// (<see cref="ClassifierNetwork.IsDense"/>), e.g. <c>seg_fcn</c>.</summary>
+        /// <param name="backbone">A backbone name.</param>
+        /// <returns>True for the segmentation backbones; false for classifiers and unknown names.</returns>
+        public static bool IsDense(string backbone)
+        {
+            lock (Gate) return backbone is not null && Dense.Contains(backbone);
+        }
+
         /// <summary>Adds or replaces a backbone.</summary>
         /// <param name="name">The name a config uses.</param>
         /// <param name="build">Builds the network from classes and input shape.</param>
+        /// <param name="dense">Whether the network is a segmentation network (<see cref="IsDense"/>).</param>
         /// <exception cref="ArgumentException">The name is empty.</exception>
         /// <exception cref="ArgumentNullException"><paramref name="build"/> is null.</exception>
-        public static void Register(string name, Func<ModelSpec, ClassifierNetwork> build)
+        public static void Register(string name, Func<ModelSpec, ClassifierNetwork> build, bool dense = false)
         {
             if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A backbone needs a name.", nameof(name));
             ArgumentNullException.ThrowIfNull(build);
-            lock (Gate) Builders[name] = build;
+            lock (Gate)
+            {
+                Builders[name] = build;
+                if (dense) Dense.Add(name);
+                else Dense.Remove(name);
+            }
         }
     }
 }

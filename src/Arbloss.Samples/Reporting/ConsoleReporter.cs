@@ -103,7 +103,7 @@ namespace Arbloss.Samples.Reporting
             if (counts.Count == 0) return "no classes";
             var shown = counts.Count <= 10 ? string.Join(", ", counts.Select(c => c.ToString(CultureInfo.InvariantCulture)))
                 : $"{counts[0]}, {counts[1]}, ..., {counts[^1]}";
-            return $"per class {shown}";
+            return info.ClassCountUnit == "images" ? $"per class {shown}" : $"{info.ClassCountUnit} per class {shown}";
         }
 
         /// <inheritdoc />

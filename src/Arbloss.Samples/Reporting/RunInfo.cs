@@ -32,6 +32,10 @@ namespace Arbloss.Samples.Reporting
         /// <summary>Training samples per class.</summary>
         public IReadOnlyList<long> TrainClassCounts { get; init; } = new List<long>();
 
+        /// <summary>What <see cref="TrainClassCounts"/> count: <c>images</c> (classification, the default) or <c>pixels</c>
+        /// (segmentation).</summary>
+        public string ClassCountUnit { get; init; } = "images";
+
         /// <summary>Training batches per epoch.</summary>
         public int BatchesPerEpoch { get; init; }
 

@@ -63,6 +63,10 @@ namespace Arbloss.Samples.Training
         /// <summary>Every finished epoch's log row.</summary>
         public IReadOnlyList<EpochRecord> History { get; init; } = new List<EpochRecord>();
 
+        /// <summary>A segmentation run's finished epochs (<see cref="History"/> is then empty, and <see cref="BestTop1"/>
+        /// holds the best test mean IoU); null for classification runs.</summary>
+        public IReadOnlyList<SegmentationEpoch>? SegmentationHistory { get; init; }
+
         /// <summary>When the checkpoint was written (UTC, ISO 8601).</summary>
         public string SavedUtc { get; init; } = "";
     }

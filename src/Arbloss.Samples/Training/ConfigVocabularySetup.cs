@@ -40,7 +40,7 @@ namespace Arbloss.Samples.Training
         /// <inheritdoc />
         public DatasetFacts? FindDataset(string canonicalName) =>
             DatasetRegistry.TryGet(canonicalName, out var p)
-                ? new DatasetFacts(p.Name, p.DefaultNumClasses, p.FixedNumClasses, p.DefaultBackbone, p is ImageListProvider)
+                ? new DatasetFacts(p.Name, p.DefaultNumClasses, p.FixedNumClasses, p.DefaultBackbone, p is ImageListProvider or SegmentationListProvider, p.IsSegmentation)
                 : null;
 
         /// <inheritdoc />
@@ -65,6 +65,7 @@ namespace Arbloss.Samples.Training
                     throw new ConfigException("head_class_idx", $"{whereOf("head_class_idx")}: the class ranges head_class_idx {config.HeadClassIdx}, med_class_idx {config.MedClassIdx}, tail_class_idx {config.TailClassIdx} are inconsistent: {e.Message}", e);
                 }
             }
+            SegmentationTrainer.ValidateConfig(config, whereOf);
             LossFactory.ValidateOptions(config.Loss, config.LossOptions, whereOf("loss_options"));
             LossFactory.ValidateValues(config with { Source = whereOf("loss_options") });
         }

@@ -107,6 +107,8 @@ namespace Arbloss.Samples.Training
         /// <exception cref="IOException">An output file cannot be written, or the output folder is a file.</exception>
         public RunResults Run()
         {
+            if (_options.Dataset is null && SegmentationTrainer.Handles(_config))
+                throw new ConfigException("dataset", $"{_config.WhereOf("dataset")}: {_config.Dataset} is a segmentation dataset; train it with SegmentationTrainer (the train command does).");
             var wall = Stopwatch.StartNew();
             var resumeFrom = ResumeCheckpoint();
             var resumed = resumeFrom is null ? null : Checkpoint.ReadState(resumeFrom);

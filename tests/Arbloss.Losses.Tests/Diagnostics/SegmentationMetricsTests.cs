@@ -156,5 +156,24 @@ namespace Arbloss.Losses.Tests.Diagnostics
             Assert.Equal("scoresOrPredictions", e.ParamName);
             Assert.Throws<ArgumentException>(() => new SegmentationMetrics(4, ShotGroups.FromIndexRanges(3, (0, 1), (1, 2), (2, 3))));
         }
+
+        [Fact]
+        public void UpdatesInsideTheCallersPerBatchScopeKeepTheRunningMatrix()
+        {
+            // The documented loop: one dispose scope per batch around Update. The running confusion matrix must
+            // survive each scope (it once moved into the caller's scope and was disposed with the first batch).
+            using var metrics = new SegmentationMetrics(3, null, Ignore);
+            var batches = new[] { (new long[] { 0, 1, 2, 2 }, new long[] { 0, 1, 1, 255 }), (new long[] { 2, 2, 0, 1 }, new long[] { 2, 0, 0, 1 }) };
+            foreach (var (p, t) in batches)
+            {
+                using var scope = NewDisposeScope();
+                metrics.Update(tensor(p).view(1, 2, 2), tensor(t).view(1, 2, 2));
+            }
+            var report = metrics.Compute();
+            var reference = Reference(batches.SelectMany(b => b.Item1).ToArray(), batches.SelectMany(b => b.Item2).ToArray(), 3);
+            Assert.Equal(7, report.Pixels);
+            Assert.Equal(reference.MIoU!.Value, report.MeanIoU!.Value, 12);
+            Assert.Equal(reference.PixAcc!.Value, report.PixelAccuracy!.Value, 12);
+        }
     }
 }

@@ -1,0 +1,103 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using ScottPlot;
+
+namespace Arbloss.Samples.Reporting
+{
+    /// <summary>The PNG plots of a segmentation run, in the style of <see cref="RunPlots"/>: <c>miou.png</c> (test mIoU,
+    /// many / medium / few mIoU and the tail class's IoU per epoch) and <c>per_class_iou.png</c> (each class's test IoU
+    /// against its training pixel count, log scale).</summary>
+    public static class SegmentationPlots
+    {
+        /// <summary>Writes the plots of a run.</summary>
+        /// <param name="folder">Destination folder (created).</param>
+        /// <param name="results">The run's results.</param>
+        /// <returns>The paths written.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="folder"/> or <paramref name="results"/> is null.</exception>
+        /// <exception cref="IOException">A file cannot be written.</exception>
+        public static IReadOnlyList<string> Write(string folder, SegmentationResults results)
+        {
+            ArgumentNullException.ThrowIfNull(folder);
+            ArgumentNullException.ThrowIfNull(results);
+            var title = $"{results.Dataset}, {results.Loss}";
+            var written = new List<string>();
+            if (results.History.Count > 0) written.Add(RunPlots.Save(Curves(results.History, title), Path.Combine(folder, "miou.png")));
+            written.Add(RunPlots.Save(PerClass(results, title), Path.Combine(folder, "per_class_iou.png")));
+            return written;
+        }
+
+        private static Plot Curves(IReadOnlyList<SegmentationEpoch> history, string title)
+        {
+            var plot = new Plot();
+            void Line(string label, Func<SegmentationEpoch, double?> value, int colour, bool dashed = false)
+            {
+                var points = history.Where(r => value(r) is double).ToArray();
+                if (points.Length == 0) return;
+                var line = plot.Add.Scatter(points.Select(r => (double)r.Epoch).ToArray(), points.Select(r => value(r)!.Value).ToArray(), RunPlots.Palette(colour));
+                line.LegendText = label;
+                line.LineWidth = 2;
+                line.MarkerSize = history.Count <= 30 ? 5 : 0;
+                if (dashed) line.LinePattern = LinePattern.Dashed;
+            }
+            Line("test mIoU", r => r.MeanIoU, 0);
+            Line("many", r => r.Many, 1);
+            Line("medium", r => r.Medium, 2);
+            Line("few", r => r.Few, 3);
+            Line("tail class IoU", r => r.TailClassIoU, 4, dashed: true);
+            plot.Title($"{title}: test IoU per epoch");
+            plot.XLabel("epoch");
+            plot.YLabel("IoU (%)");
+            int last = history.Max(r => r.Epoch), first = history.Min(r => r.Epoch);
+            RunPlots.EpochTicks(plot, last);
+            plot.Axes.SetLimitsY(0, 100);
+            plot.Axes.SetLimitsX(first - 0.5, last + 0.5);
+            plot.ShowLegend(Alignment.LowerRight);
+            return plot;
+        }
+
+        private static string GroupOf(SegmentationResults results, int c)
+        {
+            foreach (var (group, classes) in results.ShotGroups)
+                if (classes.Contains(c)) return group;
+            return "";
+        }
+
+        private static Plot PerClass(SegmentationResults results, string title)
+        {
+            var plot = new Plot();
+            int n = Math.Min(results.PerClassIoU.Count, results.TrainPixelCounts.Count);
+            var allX = new List<double>();
+            foreach (var (group, colour) in new[] { ("many", 1), ("medium", 2), ("few", 3), ("", 0) })
+            {
+                var idx = Enumerable.Range(0, n).Where(i => results.TrainPixelCounts[i] > 0 && results.PerClassIoU[i] is not null && GroupOf(results, i) == group).ToArray();
+                if (idx.Length == 0) continue;
+                var xs = idx.Select(i => Math.Log10(results.TrainPixelCounts[i])).ToArray();
+                var ys = idx.Select(i => results.PerClassIoU[i]!.Value).ToArray();
+                allX.AddRange(xs);
+                var points = plot.Add.Scatter(xs, ys, RunPlots.Palette(colour));
+                points.LineWidth = 0;
+                points.MarkerSize = n <= 20 ? 9 : 5;
+                points.LegendText = group.Length > 0 ? group : "other";
+                if (n > 20) continue;
+                foreach (var i in idx)
+                {
+                    var name = i < results.ClassNames.Count ? results.ClassNames[i] : i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    var label = plot.Add.Text(name, Math.Log10(results.TrainPixelCounts[i]), results.PerClassIoU[i]!.Value);
+                    label.LabelFontSize = 11;
+                    label.LabelAlignment = Alignment.MiddleLeft;
+                    label.OffsetX = 8;
+                }
+            }
+            plot.Title($"{title}: per-class test IoU");
+            plot.XLabel("training pixels of the class (log scale)");
+            plot.YLabel("test IoU (%)");
+            RunPlots.LogTicks(plot.Axes.Bottom, allX.ToArray());
+            if (allX.Count > 0) plot.Axes.SetLimitsX(allX.Min() - 0.2, allX.Max() + 0.6);
+            plot.Axes.SetLimitsY(0, 105);
+            plot.ShowLegend(Alignment.LowerRight);
+            return plot;
+        }
+    }
+}
