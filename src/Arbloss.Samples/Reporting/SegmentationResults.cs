@@ -107,5 +107,10 @@ namespace Arbloss.Samples.Reporting
 
         /// <summary>Trainable parameters of the model.</summary>
         public long Parameters { get; init; }
+
+        /// <summary>With <c>gradient_balance: true</c>: per epoch, every class's mean repulsion over mean attraction on its
+        /// row of the 1x1 head (every non-ignored pixel a sample; null where undefined); empty otherwise. The full
+        /// statistics are in <c>gradient_balance.json</c>.</summary>
+        public IReadOnlyList<IReadOnlyList<double?>> RepulsionOverAttractionByEpoch { get; init; } = new List<IReadOnlyList<double?>>();
     }
 }

@@ -93,8 +93,6 @@ namespace Arbloss.Samples.Training
                 throw new ConfigException("loss", $"{whereOf("loss")}: the segmentation pipeline trains with {string.Join(", ", SupportedLosses)}, not {config.Loss}.");
             if (config.Mixup)
                 throw new ConfigException("mixup", $"{whereOf("mixup")}: mixup is not supported for segmentation; set mixup: false.");
-            if (config.GradientBalance)
-                throw new ConfigException("gradient_balance", $"{whereOf("gradient_balance")}: the per-epoch gradient balance is not collected for segmentation; set gradient_balance: false.");
             if (config.AccumulationSteps != 1)
                 throw new ConfigException("accumulation_steps", $"{whereOf("accumulation_steps")}: gradient accumulation is not supported for segmentation; remove accumulation_steps.");
         }
@@ -227,6 +225,9 @@ namespace Arbloss.Samples.Training
             using var criterion = CreateLoss(cfg, pixelCounts);
             criterion.To(_options.Device);
             using var optimizer = optim.SGD(model.parameters(), cfg.Lr, momentum: cfg.Momentum, weight_decay: cfg.WeightDecay);
+            // gradient_balance: attraction / repulsion of the 1x1 head with every non-ignored pixel a sample.
+            using var balance = cfg.GradientBalance ? new GradientBalanceAccumulator(cfg.NumClasses) : null;
+            var balanceHistory = new List<GradientBalanceEpoch>();
             var history = new List<SegmentationEpoch>();
             int firstEpoch = 0, bestEpoch = 0;
             double bestMeanIoU = double.NegativeInfinity, trainSeconds = 0, previousSeconds = 0;
@@ -237,6 +238,9 @@ namespace Arbloss.Samples.Training
                 Checkpoint.LoadOptimizer(resumeFrom!, optimizer);
                 history.AddRange(resumed.SegmentationHistory ?? Array.Empty<SegmentationEpoch>());
                 firstEpoch = resumed.EpochsCompleted;
+                var balanceFile = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(resumeFrom!)!)!, "gradient_balance.json");
+                if (balance is not null && File.Exists(balanceFile))
+                    balanceHistory.AddRange(Json.Deserialize<List<GradientBalanceEpoch>>(File.ReadAllText(balanceFile)).Where(e => e.Epoch <= firstEpoch));
                 bestMeanIoU = resumed.BestTop1;
                 bestEpoch = resumed.BestEpoch;
                 trainImages = resumed.TrainImages;
@@ -268,7 +272,7 @@ namespace Arbloss.Samples.Training
                     var order = SamplerFactory.EpochOrder(cfg, splits.Train.Labels, epoch);
                     int batches = BatchLoader.BatchCount(order.Length, cfg.BatchSize);
                     _observer.EpochStarted(epoch + 1, batches, lr);
-                    var (loss, pixelAcc, seen, seconds, completed) = TrainEpoch(model, criterion, optimizer, splits.Train, order, epoch, batches);
+                    var (loss, pixelAcc, seen, seconds, completed) = TrainEpoch(model, criterion, optimizer, balance, splits.Train, order, epoch, batches);
                     if (!completed)
                     {
                         if (lastSaved is not null) Checkpoint.LoadModel(lastSaved, model);
@@ -290,6 +294,12 @@ namespace Arbloss.Samples.Training
                         Seconds = epochClock.Elapsed.TotalSeconds, ImagesPerSecond = seconds > 0 ? seen / seconds : 0,
                     };
                     history.Add(record);
+                    if (balance is { Steps: > 0 })
+                    {
+                        using (var mean = balance.Mean()) balanceHistory.Add(GradientBalanceEpoch.From(epoch + 1, mean.ToHost()));
+                        balance.Reset();
+                        AtomicFile.WriteAllText(Paths.GradientBalance, Json.Serialize(balanceHistory));
+                    }
                     AtomicFile.WriteAllText(Paths.Log, FormatCsv(history));
                     var state = new CheckpointState
                     {
@@ -333,6 +343,7 @@ namespace Arbloss.Samples.Training
                     ["many"] = groups.ClassesIn(ShotGroup.Many), ["medium"] = groups.ClassesIn(ShotGroup.Medium), ["few"] = groups.ClassesIn(ShotGroup.Few),
                 },
                 History = history.ToArray(), Seconds = previousSeconds + wall.Elapsed.TotalSeconds, TrainSeconds = trainSeconds,
+                RepulsionOverAttractionByEpoch = balanceHistory.Select(b => b.RepulsionOverAttraction()).ToArray(),
                 ImagesPerSecond = trainSeconds > 0 ? trainImages / trainSeconds : 0, Parameters = model.ParameterCount(),
             };
             AtomicFile.WriteAllText(Paths.Results, Json.Serialize(results));
@@ -377,7 +388,7 @@ namespace Arbloss.Samples.Training
             $"{ConsoleReporter.Duration(r.Seconds)}\nper-class IoU: {string.Join(", ", r.PerClassIoU.Select((v, i) => $"{i}: {G(v)}"))}\nResults: {Paths.OutputDir}";
 
         private (double Loss, double PixelAccuracy, long Seen, double Seconds, bool Completed) TrainEpoch(ClassifierNetwork model, TrainingCriterion criterion,
-            OptimizerHelper optimizer, ISampleSource train, int[] order, int epoch, int batches)
+            OptimizerHelper optimizer, GradientBalanceAccumulator? balance, ISampleSource train, int[] order, int epoch, int batches)
         {
             var cfg = _config;
             var device = _options.Device;
@@ -403,10 +414,11 @@ namespace Arbloss.Samples.Training
                         optimizer.zero_grad();
                         var x = batch.ImagesOn(device);
                         var y = batch.TargetsOn(device);
-                        var logits = model.call(x);
+                        var (features, logits) = model.ForwardWithFeatures(x);
                         var batchLoss = criterion.Module.call(logits, y);
                         batchLoss.backward();
                         optimizer.step();
+                        if (balance is not null) balance.AddDense(features.detach(), PixelSumLogitGradient(criterion.Module, logits, y), y, IgnoreIndex);
                         using (no_grad())
                         {
                             var valid = y.ne(IgnoreIndex);
@@ -433,6 +445,17 @@ namespace Arbloss.Samples.Training
                 return (loss, accuracy, seen, clock.Elapsed.TotalSeconds, false);
             }
             return (loss, accuracy, seen, clock.Elapsed.TotalSeconds, done == batches);
+        }
+
+        /// <summary>The logit gradient of the sum of the per-pixel losses (the loss's Mean gradient times the number of
+        /// non-ignored pixels, as a tensor: nothing is read back), from a detached copy of the logits.</summary>
+        private static Tensor PixelSumLogitGradient(Loss<Tensor, Tensor, Tensor> criterion, Tensor logits, Tensor targets)
+        {
+            using var gradMode = enable_grad();
+            var z = logits.detach().clone().requires_grad_(true);
+            var value = criterion.call(z, targets);
+            var g = torch.autograd.grad(new[] { value }, new[] { z })[0];
+            return g.mul(targets.ne(IgnoreIndex).sum()).detach();
         }
 
         private string? ResumeCheckpoint()
