@@ -145,6 +145,26 @@ namespace Arbloss.Losses.Benchmarks
             Console.WriteLine($"{shape} {method}: peak RSS {PeakResidentMiB()} MiB (problem alone {before} MiB)");
         }
 
+        /// <summary>The probes' methods: cross_entropy, then ArbLoss in both count modes on the fused node and on the
+        /// composition (forced on this thread for the step).</summary>
+        private (string Name, Func<float> Run)[] Methods(ArbLoss batch, ArbLoss global)
+        {
+            float Forced(Functional.CorePath path, ArbLoss loss)
+            {
+                ArbDense.ForcePath = path;
+                try { return Step(x => loss.call(x, Target)); }
+                finally { ArbDense.ForcePath = Functional.CorePath.Auto; }
+            }
+            return new (string Name, Func<float> Run)[]
+            {
+                ("cross_entropy", () => Step(x => nn.functional.cross_entropy(x, Target, ignore_index: Ignore))),
+                ("arb_batch fused", () => Forced(Functional.CorePath.Fused, batch)),
+                ("arb_global fused", () => Forced(Functional.CorePath.Fused, global)),
+                ("arb_batch composed", () => Forced(Functional.CorePath.Composed, batch)),
+                ("arb_global composed", () => Forced(Functional.CorePath.Composed, global)),
+            };
+        }
+
         /// <summary><c>--dense-time SHAPE [ROUNDS]</c>: a quick interleaved look (not a BenchmarkDotNet run): per round one
         /// step of each method in turn, rotating which goes first; prints the median milliseconds of each and its ratio to
         /// cross_entropy. The dense ARB path is timed both fused (the default for large problems) and composed.</summary>
@@ -155,20 +175,7 @@ namespace Arbloss.Losses.Benchmarks
             using var problem = Create(shape);
             using var batch = new ArbLoss(problem.Classes, ignoreIndex: Ignore);
             using var global = new ArbLoss(problem.Counts, ignoreIndex: Ignore);
-            float Forced(Functional.CorePath path, ArbLoss loss)
-            {
-                ArbDense.ForcePath = path;
-                try { return problem.Step(x => loss.call(x, problem.Target)); }
-                finally { ArbDense.ForcePath = Functional.CorePath.Auto; }
-            }
-            var methods = new (string Name, Func<float> Run)[]
-            {
-                ("cross_entropy", () => problem.Step(x => nn.functional.cross_entropy(x, problem.Target, ignore_index: Ignore))),
-                ("arb_batch fused", () => Forced(Functional.CorePath.Fused, batch)),
-                ("arb_global fused", () => Forced(Functional.CorePath.Fused, global)),
-                ("arb_batch composed", () => Forced(Functional.CorePath.Composed, batch)),
-                ("arb_global composed", () => Forced(Functional.CorePath.Composed, global)),
-            };
+            var methods = problem.Methods(batch, global);
             var times = methods.Select(_ => new List<double>()).ToArray();
             foreach (var m in methods) { m.Run(); m.Run(); }
             var clock = new System.Diagnostics.Stopwatch();
@@ -201,20 +208,7 @@ namespace Arbloss.Losses.Benchmarks
             using var batch = new ArbLoss(problem.Classes, ignoreIndex: Ignore);
             using var global = new ArbLoss(problem.Counts, ignoreIndex: Ignore);
             double buffer = problem._logits.numel() * 4.0;
-            float Forced(Functional.CorePath path, ArbLoss loss)
-            {
-                ArbDense.ForcePath = path;
-                try { return problem.Step(x => loss.call(x, problem.Target)); }
-                finally { ArbDense.ForcePath = Functional.CorePath.Auto; }
-            }
-            var methods = new (string Name, Func<float> Run)[]
-            {
-                ("cross_entropy", () => problem.Step(x => nn.functional.cross_entropy(x, problem.Target, ignore_index: Ignore))),
-                ("arb_batch (fused, default)", () => Forced(Functional.CorePath.Auto, batch)),
-                ("arb_global (fused, default)", () => Forced(Functional.CorePath.Auto, global)),
-                ("arb_batch composed", () => Forced(Functional.CorePath.Composed, batch)),
-                ("arb_global composed", () => Forced(Functional.CorePath.Composed, global)),
-            };
+            var methods = problem.Methods(batch, global);
             Console.WriteLine($"## {shape}: extra peak native bytes of one step with a fresh leaf (the leaf's copy included), one buffer = {buffer / (1 << 20):F1} MiB");
             foreach (var (name, run) in methods)
             {

@@ -45,10 +45,6 @@ namespace Arbloss.Losses
     {
         private const string StateKey = "state";
 
-        // Gradients handed to the engine by backward on this thread. The engine keeps its own reference, so the
-        // wrappers are released at the next call instead of waiting for a dispose scope or the finalizer.
-        [ThreadStatic] private static List<Tensor>? t_returnedGradients;
-
         /// <summary>The node's name in the autograd graph.</summary>
         public override string Name => "ArbLossBackward";
 
@@ -60,8 +56,8 @@ namespace Arbloss.Losses
         /// </summary>
         internal static Tensor Apply(Tensor x, Tensor target, Tensor logCounts, nn.Reduction reduction)
         {
-            ReleaseReturnedGradients();
-            var state = new State(reduction, x);
+            LossNodeState.ReleaseReturnedGradients();
+            var state = new LossNodeState(reduction, x);
             try
             {
                 return apply(x, target, logCounts, state);
@@ -79,7 +75,7 @@ namespace Arbloss.Losses
             var x = (Tensor)vars[0];
             var target = (Tensor)vars[1];
             var logCounts = (Tensor)vars[2];
-            var state = (State)vars[3];
+            var state = (LossNodeState)vars[3];
 
             // Private copies only, so no in-place change by the caller can invalidate what backward unpacks: the
             // targets as a [B, 1] column (cloned), the logits through a fresh tensor object over the same storage
@@ -118,7 +114,7 @@ namespace Arbloss.Losses
         /// <summary>Backward pass: the gradient with respect to the logits; none for targets and counts.</summary>
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
         {
-            var state = (State)ctx.get_data(StateKey);
+            var state = (LossNodeState)ctx.get_data(StateKey);
             var saved = ctx.get_saved_variables();
             Tensor probs = saved[0], logits = saved[1], targets = saved[2], offsets = saved[3];
             Tensor grad;
@@ -158,17 +154,10 @@ namespace Arbloss.Losses
                 // wait for the finalizer (see Functional.Constants for why that matters).
                 grad_output.Dispose();
             }
-            (t_returnedGradients ??= new()).Add(grad);
+            LossNodeState.KeepReturnedGradient(grad);
             return new List<Tensor> { grad, null!, null!, null! };
         }
 
-        private static void ReleaseReturnedGradients()
-        {
-            var returned = t_returnedGradients;
-            if (returned is null || returned.Count == 0) return;
-            foreach (var t in returned) t.Dispose();
-            returned.Clear();
-        }
 
         /// <summary>Rows whose -log p underflowed: their loss exactly, from log_softmax of those rows only.</summary>
         private static void ExactRows(Tensor shifted, Tensor targets, Tensor perSample, long[] rows)
@@ -232,32 +221,6 @@ namespace Arbloss.Losses
             using var difference = probs.sub(oneHotTyped);
             using var scale = Scale(gradOutput, input.size(0), reduction);
             return difference.mul(scale);
-        }
-
-        /// <summary>Per-call state: the reduction, the caller's logits (for create_graph) and wrappers to release.</summary>
-        private sealed class State
-        {
-            public State(nn.Reduction reduction, Tensor input)
-            {
-                Reduction = reduction;
-                Input = input;
-            }
-
-            public nn.Reduction Reduction { get; }
-
-            /// <summary>The caller's logits; not owned. Used only when backward must be differentiable.</summary>
-            public Tensor Input { get; }
-
-            /// <summary>Whether the saved probabilities were already turned into a gradient.</summary>
-            public bool Consumed { get; set; }
-
-            public List<Tensor> Temporaries { get; } = new();
-
-            public void DisposeTemporaries()
-            {
-                foreach (var t in Temporaries) t.Dispose();
-                Temporaries.Clear();
-            }
         }
     }
 }

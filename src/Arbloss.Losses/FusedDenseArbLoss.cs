@@ -33,9 +33,6 @@ namespace Arbloss.Losses
     {
         private const string StateKey = "state";
 
-        // Gradients handed to the engine by backward on this thread, released at the next call (see FusedArbLoss).
-        [ThreadStatic] private static List<Tensor>? t_returnedGradients;
-
         /// <summary>The node's name in the autograd graph.</summary>
         public override string Name => "DenseArbLossBackward";
 
@@ -54,8 +51,8 @@ namespace Arbloss.Losses
         /// <returns>A scalar (Mean, Sum) or [N, d...] (None).</returns>
         internal static Tensor Apply(Tensor x, Tensor targetColumn, Tensor logCounts, Tensor positionWeight, Tensor valid, nn.Reduction reduction)
         {
-            ReleaseReturnedGradients();
-            var state = new State(reduction, x);
+            LossNodeState.ReleaseReturnedGradients();
+            var state = new LossNodeState(reduction, x);
             try
             {
                 return apply(x, targetColumn, logCounts, positionWeight, valid, state);
@@ -70,7 +67,7 @@ namespace Arbloss.Losses
         public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
         {
             var x = (Tensor)vars[0];
-            var state = (State)vars[5];
+            var state = (LossNodeState)vars[5];
             // Targets, counts, weights and mask are the dense path's own temporaries (no caller can change them in place);
             // the logits go through a fresh tensor object over the same storage (its own version counter; read only by a
             // second backward through a retained graph).
@@ -126,7 +123,7 @@ namespace Arbloss.Losses
         /// <summary>Backward pass: the gradient with respect to the logits only.</summary>
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
         {
-            var state = (State)ctx.get_data(StateKey);
+            var state = (LossNodeState)ctx.get_data(StateKey);
             var saved = ctx.get_saved_variables();
             Tensor probs = saved[0], logits = saved[1], targets = saved[2], logCounts = saved[3], positionWeight = saved[4], valid = saved[5], denominator = saved[6], total = saved[7];
             Tensor grad;
@@ -170,7 +167,7 @@ namespace Arbloss.Losses
                 foreach (var t in saved) t.Dispose();
                 grad_output.Dispose();
             }
-            (t_returnedGradients ??= new()).Add(grad);
+            LossNodeState.KeepReturnedGradient(grad);
             return new List<Tensor> { grad, null!, null!, null!, null!, null! };
         }
 
@@ -198,38 +195,6 @@ namespace Arbloss.Losses
             }
         }
 
-        private static void ReleaseReturnedGradients()
-        {
-            var returned = t_returnedGradients;
-            if (returned is null || returned.Count == 0) return;
-            foreach (var t in returned) t.Dispose();
-            returned.Clear();
-        }
 
-        /// <summary>Per-call state: the reduction, the caller's logits (for create_graph) and wrappers to release.</summary>
-        private sealed class State
-        {
-            public State(nn.Reduction reduction, Tensor input)
-            {
-                Reduction = reduction;
-                Input = input;
-            }
-
-            public nn.Reduction Reduction { get; }
-
-            /// <summary>The caller's logits; not owned.</summary>
-            public Tensor Input { get; }
-
-            /// <summary>Whether the saved probabilities were already turned into a gradient.</summary>
-            public bool Consumed { get; set; }
-
-            public List<Tensor> Temporaries { get; } = new();
-
-            public void DisposeTemporaries()
-            {
-                foreach (var t in Temporaries) t.Dispose();
-                Temporaries.Clear();
-            }
-        }
     }
 }
