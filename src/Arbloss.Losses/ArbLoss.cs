@@ -135,8 +135,11 @@ namespace Arbloss.Losses
         /// <summary>How the loss is computed; tests force the composed or the fused path, users get the automatic choice.</summary>
         internal Functional.CorePath Path { get; set; } = Functional.CorePath.Auto;
 
-        /// <summary>Computes the loss of <paramref name="input"/> logits [B, C] against int64 targets [B].</summary>
-        /// <returns>A scalar (Mean, Sum) or [B] (None). An empty batch gives 0 (Mean, Sum) or an empty vector (None).</returns>
+        /// <summary>Computes the loss of <paramref name="input"/> logits [B, C] against int64 targets [B], or of dense logits
+        /// [N, C, d1, ..., dk] against targets [N, d1, ..., dk] (every position a sample; <see cref="IgnoreIndex"/> positions
+        /// left out).</summary>
+        /// <returns>A scalar (Mean, Sum) or [B] / [N, d1, ..., dk] (None). An empty batch gives 0 (Mean, Sum) or an empty
+        /// vector (None).</returns>
         /// <exception cref="ArgumentException">Wrong rank, dtype, device, batch or class size; a target outside [0, C);
         /// or, with global counts, a target whose class count is 0.</exception>
         public override Tensor forward(Tensor input, Tensor target)
@@ -211,10 +214,10 @@ namespace Arbloss.Losses
         /// Computes the loss with explicitly supplied counts, overriding the module's count source: for batch counts
         /// all-reduced across processes, accumulated over micro-batches, or taken from un-mixed targets under mixup.
         /// </summary>
-        /// <param name="input">Logits [B, C].</param>
-        /// <param name="target">int64 targets [B].</param>
+        /// <param name="input">Logits [B, C] or [N, C, d1, ..., dk].</param>
+        /// <param name="target">int64 targets [B] or [N, d1, ..., dk].</param>
         /// <param name="classCounts">Counts [C] on the logits' device.</param>
-        /// <returns>A scalar (Mean, Sum) or [B] (None).</returns>
+        /// <returns>A scalar (Mean, Sum) or [B] / [N, d1, ..., dk] (None).</returns>
         /// <exception cref="ArgumentException">As <see cref="Functional.arb_loss"/>.</exception>
         public Tensor forward(Tensor input, Tensor target, Tensor classCounts)
         {
