@@ -178,41 +178,6 @@ namespace Arbloss.Losses.Benchmarks
             Report(shape, problem.Methods(batch, global), rounds);
         }
 
-        /// <summary><c>--classification-node BxC [ROUNDS] [THREADS]</c>: a quick interleaved look (not a BenchmarkDotNet run) at whether
-        /// the dense node could replace the classification node: fresh-leaf steps of cross_entropy, ArbLoss (its [B, C]
-        /// path: <c>FusedArbLoss</c> from 2^18 elements) and the dense node forced on the same [B, C] problem, batch
-        /// counts; median milliseconds and ratios to cross_entropy.</summary>
-        public static void ClassificationNodeProbe(string[] args)
-        {
-            var shape = (args.Length > 0 ? args[0] : "512x1000").Split('x').Select(long.Parse).ToArray();
-            int rounds = args.Length > 1 ? int.Parse(args[1]) : 30;
-            torch.set_num_threads(args.Length > 2 ? int.Parse(args[2]) : 2);
-            torch.manual_seed(2);
-            using var logits = torch.randn(shape[0], shape[1]);
-            using var target = torch.randint(0, shape[1], new[] { shape[0] });
-            using var arb = new ArbLoss((int)shape[1]);
-            float Step(Func<Tensor, Tensor> loss)
-            {
-                using var scope = NewDisposeScope();
-                var x = logits.clone().requires_grad_(true);
-                var value = loss(x);
-                value.backward();
-                return value.item<float>();
-            }
-            var methods = new (string Name, Func<float> Run)[]
-            {
-                ("cross_entropy", () => Step(x => nn.functional.cross_entropy(x, target))),
-                ("ArbLoss [B, C] path", () => Step(x => arb.call(x, target))),
-                ("dense node on [B, C]", () =>
-                {
-                    ArbDense.ForcePath = Functional.CorePath.Fused;
-                    try { return Step(x => ArbDense.Loss(x, target, null, null, -100, 0, nn.Reduction.Mean, validate: true)); }
-                    finally { ArbDense.ForcePath = Functional.CorePath.Auto; }
-                }),
-            };
-            Report($"{shape[0]}x{shape[1]}", methods, rounds);
-        }
-
         /// <summary>Runs every method <paramref name="rounds"/> times, interleaved with a rotating first, and prints the
         /// medians with their ratio to the first method.</summary>
         private static void Report(string label, (string Name, Func<float> Run)[] methods, int rounds)

@@ -30,11 +30,6 @@ namespace Arbloss.Losses.Benchmarks
                 DenseProblem.PeakProbe(args[1..]);
                 return;
             }
-            if (args.Length > 0 && args[0] == "--classification-node")
-            {
-                DenseProblem.ClassificationNodeProbe(args[1..]);
-                return;
-            }
             if (args.Length > 0 && args[0] == "--dense-memory")
             {
                 DenseProblem.MemoryProbe(args[1..]);
