@@ -3,9 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -56,18 +53,11 @@ namespace Arbloss.Losses.Benchmarks
     }
 
     /// <summary>A step takes 10-100 ms here: iterations of 600 ms (several steps each), 15 of them after 3 warm-ups.</summary>
-    public sealed class DenseBenchmarkConfig : ManualConfig
+    public sealed class DenseBenchmarkConfig : InProcessJobConfig
     {
         /// <summary>The job.</summary>
-        public DenseBenchmarkConfig()
+        public DenseBenchmarkConfig() : base("DenseSteps", 15, 600)
         {
-            AddJob(Job.Default
-                .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(20), logOutput: true))
-                .WithLaunchCount(1)
-                .WithWarmupCount(3)
-                .WithIterationCount(15)
-                .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(600))
-                .WithId("DenseSteps"));
         }
     }
 

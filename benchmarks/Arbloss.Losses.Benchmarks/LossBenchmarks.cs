@@ -76,21 +76,35 @@ namespace Arbloss.Losses.Benchmarks
         public float SetupOnly() => _step.Run(x => x.sum());
     }
 
-    /// <summary>
-    /// The loss benchmarks' job: in-process (see Program), 1 launch, 3 warm-up and 10 measured iterations of about
-    /// 150 ms each, so that the 72 cases of <see cref="LossBenchmarks"/> take 5-8 minutes.
-    /// </summary>
-    public sealed class LossBenchmarkConfig : ManualConfig
+    /// <summary>An in-process job (see Program): 1 launch, 3 warm-up iterations, then the given number of measured
+    /// iterations of about the given length.</summary>
+    public abstract class InProcessJobConfig : ManualConfig
     {
-        public LossBenchmarkConfig()
+        /// <summary>Adds the job.</summary>
+        /// <param name="id">The job's name in the tables.</param>
+        /// <param name="iterations">Measured iterations.</param>
+        /// <param name="iterationMilliseconds">Target length of an iteration.</param>
+        protected InProcessJobConfig(string id, int iterations, int iterationMilliseconds)
         {
             AddJob(Job.Default
                 .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(20), logOutput: true))
                 .WithLaunchCount(1)
                 .WithWarmupCount(3)
-                .WithIterationCount(10)
-                .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(150))
-                .WithId("LossShort"));
+                .WithIterationCount(iterations)
+                .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(iterationMilliseconds))
+                .WithId(id));
+        }
+    }
+
+    /// <summary>
+    /// The loss benchmarks' job: 10 measured iterations of about 150 ms each, so that the 72 cases of
+    /// <see cref="LossBenchmarks"/> take 5-8 minutes.
+    /// </summary>
+    public sealed class LossBenchmarkConfig : InProcessJobConfig
+    {
+        /// <summary>The job.</summary>
+        public LossBenchmarkConfig() : base("LossShort", 10, 150)
+        {
         }
     }
 }
