@@ -57,8 +57,10 @@ namespace Arbloss.Losses
             // fused path with global counts needs no read-back: its masking gives exactly 0 with zero gradient.
             if ((counts is null || !fused) && (hostCounts is not null ? validPositions == 0 : !valid.any().item<bool>()))
             {
-                // Nothing left: 0 (Mean, Sum) or zeros (None), still connected to the logits, with zero gradient.
-                var zero = Functional.ComputeInput(input).select(1, 0).mul(Zero);
+                // Nothing left: 0 (Mean, Sum) or zeros (None), still connected to the logits, with zero gradient: a where()
+                // on the all-false mask, whose backward is exactly 0 whatever the upstream gradient holds (0 * NaN is not).
+                var first = Functional.ComputeInput(input).select(1, 0);
+                var zero = where(valid, first, zeros_like(first));
                 return (reduction == nn.Reduction.None ? zero : zero.sum()).MoveToOuterDisposeScope();
             }
             var n = counts is not null ? counts.to_type(dtype)

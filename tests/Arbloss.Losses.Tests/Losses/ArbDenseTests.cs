@@ -111,6 +111,13 @@ namespace Arbloss.Losses.Tests.Losses
                 using var l = ArbDense.Loss(t, y, n, w, Ignore, p.Smoothing, nn.Reduction.Mean, true);
                 return l.item<double>();
             }
+            AssertCentralDifferences(p, analytic, F, "");
+        }
+
+        /// <summary>The analytic gradient against central differences of <paramref name="f"/> at every logit, and exactly 0
+        /// at ignored positions and for classes of count 0.</summary>
+        internal static void AssertCentralDifferences(Problem p, double[] analytic, Func<double[], double> f, string what)
+        {
             const double h = 1e-6;
             var counts = p.Counts ?? Enumerable.Range(0, p.C).Select(j => (double)p.Y.Count(v => v == j)).ToArray();
             int hw = p.H * p.W;
@@ -120,8 +127,8 @@ namespace Arbloss.Losses.Tests.Losses
                 var minus = (double[])p.Z.Clone();
                 plus[i] += h;
                 minus[i] -= h;
-                double numeric = (F(plus) - F(minus)) / (2 * h);
-                Assert.True(Math.Abs(numeric - analytic[i]) <= 1e-6 + 1e-5 * Math.Abs(numeric), $"element {i}: {analytic[i]} vs {numeric}");
+                double numeric = (f(plus) - f(minus)) / (2 * h);
+                Assert.True(Math.Abs(numeric - analytic[i]) <= 1e-6 + 1e-5 * Math.Abs(numeric), $"{what} element {i}: {analytic[i]} vs {numeric}");
                 int b = i / (p.C * hw), j = i / hw % p.C, q = i % hw;
                 if (p.Y[b * hw + q] == Ignore || counts[j] == 0) Assert.Equal(0.0, analytic[i]);
             }

@@ -71,20 +71,7 @@ namespace Arbloss.Losses.Tests.Losses
                 using var l = ArbDense.Loss(t, y, n, w, Ignore, 0, reduction, true);
                 return Objective(l);
             });
-            const double h = 1e-6;
-            var counts = p.Counts ?? Enumerable.Range(0, p.C).Select(j => (double)p.Y.Count(v => v == j)).ToArray();
-            int hw = p.H * p.W;
-            for (int i = 0; i < p.Z.Length; i++)
-            {
-                var plus = (double[])p.Z.Clone();
-                var minus = (double[])p.Z.Clone();
-                plus[i] += h;
-                minus[i] -= h;
-                double numeric = (F(plus) - F(minus)) / (2 * h);
-                Assert.True(Math.Abs(numeric - analytic[i]) <= 1e-6 + 1e-5 * Math.Abs(numeric), $"{reduction} element {i}: {analytic[i]} vs {numeric}");
-                int b = i / (p.C * hw), j = i / hw % p.C, q = i % hw;
-                if (p.Y[b * hw + q] == Ignore || counts[j] == 0) Assert.Equal(0.0, analytic[i]);
-            }
+            ArbDenseTests.AssertCentralDifferences(p, analytic, F, reduction.ToString());
         }
 
         [Fact]
