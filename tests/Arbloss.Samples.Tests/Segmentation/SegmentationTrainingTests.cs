@@ -67,6 +67,7 @@ log_dir: '{dir.Combine("runs")}'
             using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "results.json")));
             var byEpoch = results.RootElement.GetProperty("repulsion_over_attraction_by_epoch").EnumerateArray().Select(Doubles).ToArray();
             Assert.Single(byEpoch);
+            Assert.True(new FileInfo(Path.Combine(run, "plots", "gradient_balance.png")).Length > 1000);
             for (int i = 0; i < 10; i++)
             {
                 double expected = repulsion[i]!.Value / attraction[i]!.Value;
