@@ -127,25 +127,14 @@ namespace Arbloss.Losses
 
         private static void Check(Tensor input, Tensor target, Tensor? counts, Tensor? weight, double labelSmoothing)
         {
-            if (input is null) throw new ArgumentNullException(nameof(input));
-            if (target is null) throw new ArgumentNullException(nameof(target));
-            if (input.dim() < 2 || !input.is_floating_point())
-                throw new ArgumentException($"Logits must be floating point [N, C] or [N, C, d1, ..., dk]; got {input.dtype} [{string.Join(", ", input.shape)}].", nameof(input));
-            if (target.dtype != ScalarType.Int64)
-                throw new ArgumentException($"Targets must be int64 class indices; got {target.dtype}. Convert with target.to_type(ScalarType.Int64).", nameof(target));
-            bool shapeOk = target.dim() == input.dim() - 1 && target.size(0) == input.size(0);
-            for (int k = 1; shapeOk && k < target.dim(); k++) shapeOk = target.size(k) == input.size(k + 1);
-            if (!shapeOk)
-                throw new ArgumentException($"Targets [{string.Join(", ", target.shape)}] must have the logits' shape [{string.Join(", ", input.shape)}] without its class dimension (dimension 1).", nameof(target));
-            if (!LossChecks.SameDevice(target, input))
-                throw new ArgumentException($"Targets are on {target.device} but logits are on {input.device}; move them with target.to(input.device).", nameof(target));
+            // Shapes, dtypes and devices as every dense loss checks them.
+            DensePositions.CheckShapes(input, target, null);
             long classes = input.size(1);
             if (counts is not null && (counts.dim() != 1 || counts.size(0) != classes || !LossChecks.SameDevice(counts, input)))
                 throw new ArgumentException($"Class counts must be a vector of {classes} on {input.device}; got [{string.Join(", ", counts.shape)}] on {counts.device}.", "classCounts");
             if (weight is not null && (weight.dim() != 1 || weight.size(0) != classes || !LossChecks.SameDevice(weight, input) || !weight.is_floating_point()))
                 throw new ArgumentException($"The class weight must be a floating-point vector of {classes} (one per class) on {input.device}; got {weight.dtype} [{string.Join(", ", weight.shape)}] on {weight.device}.", nameof(weight));
-            if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
-                throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "Label smoothing must lie in [0, 1].");
+            DensePositions.CheckLabelSmoothing(labelSmoothing);
         }
 
         /// <summary>One pass over CPU targets: each must lie in [0, C) or be the ignore index, and with

@@ -196,12 +196,7 @@ namespace Arbloss.Samples.Reporting
         }
 
         /// <summary>The shot group of class <paramref name="i"/> in a run's results ("many", "medium", "few", or "").</summary>
-        internal static string GroupOf(RunResults run, int i)
-        {
-            foreach (var (group, classes) in run.ShotGroups)
-                if (classes.Contains(i)) return group;
-            return "";
-        }
+        internal static string GroupOf(RunResults run, int i) => RunPlots.GroupOf(run.ShotGroups, i);
 
         /// <summary>Renders plots next to each other into one PNG, written atomically.</summary>
         private static string SideBySide(IReadOnlyList<Plot> plots, string path, int width, int height)

@@ -87,20 +87,27 @@ namespace Arbloss.Samples.Reporting
             return plot;
         }
 
-        private static Plot PerClass(RunResults results, string title)
+        private static Plot PerClass(RunResults results, string title) =>
+            PerClassScatter(results.TrainClassCounts, results.PerClassAccuracy, results.ClassNames, results.ShotGroups,
+                $"{title}: per-class test accuracy", "training images of the class (log scale)", "test accuracy (%)");
+
+        /// <summary>
+        /// Each class's value against its training count (log scale), many / medium / few told apart by colour (the same
+        /// colours as the groups' curves), names beside the markers for up to 20 classes. Classes with no training samples
+        /// or no value are left out.
+        /// </summary>
+        internal static Plot PerClassScatter(IReadOnlyList<long> trainCounts, IReadOnlyList<double?> values, IReadOnlyList<string> names,
+            IReadOnlyDictionary<string, IReadOnlyList<int>> shotGroups, string title, string xLabel, string yLabel)
         {
             var plot = new Plot();
-            int c = Math.Min(results.PerClassAccuracy.Count, results.TrainClassCounts.Count);
+            int c = Math.Min(values.Count, trainCounts.Count);
             var allX = new List<double>();
-            // Many / medium / few told apart by colour (the same colours as the groups' curves in accuracy.png).
-            var groups = new[] { ("many", 1), ("medium", 2), ("few", 3), ("", 0) };
-            foreach (var (group, colour) in groups)
+            foreach (var (group, colour) in new[] { ("many", 1), ("medium", 2), ("few", 3), ("", 0) })
             {
-                var idx = Enumerable.Range(0, c).Where(i => results.TrainClassCounts[i] > 0 && results.PerClassAccuracy[i] is not null
-                    && ComparisonPlots.GroupOf(results, i) == group).ToArray();
+                var idx = Enumerable.Range(0, c).Where(i => trainCounts[i] > 0 && values[i] is not null && GroupOf(shotGroups, i) == group).ToArray();
                 if (idx.Length == 0) continue;
-                var xs = idx.Select(i => Math.Log10(results.TrainClassCounts[i])).ToArray();
-                var ys = idx.Select(i => results.PerClassAccuracy[i]!.Value).ToArray();
+                var xs = idx.Select(i => Math.Log10(trainCounts[i])).ToArray();
+                var ys = idx.Select(i => values[i]!.Value).ToArray();
                 allX.AddRange(xs);
                 var points = plot.Add.Scatter(xs, ys, Palette(colour));
                 points.LineWidth = 0;
@@ -110,21 +117,29 @@ namespace Arbloss.Samples.Reporting
                 foreach (var i in idx)
                 {
                     // Beside the marker, not over it.
-                    var name = i < results.ClassNames.Count ? results.ClassNames[i] : i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    var label = plot.Add.Text(name, Math.Log10(results.TrainClassCounts[i]), results.PerClassAccuracy[i]!.Value);
+                    var name = i < names.Count ? names[i] : i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    var label = plot.Add.Text(name, Math.Log10(trainCounts[i]), values[i]!.Value);
                     label.LabelFontSize = 11;
                     label.LabelAlignment = Alignment.MiddleLeft;
                     label.OffsetX = 8;
                 }
             }
-            plot.Title($"{title}: per-class test accuracy");
-            plot.XLabel("training images of the class (log scale)");
-            plot.YLabel("test accuracy (%)");
+            plot.Title(title);
+            plot.XLabel(xLabel);
+            plot.YLabel(yLabel);
             LogTicks(plot.Axes.Bottom, allX.ToArray());
             if (allX.Count > 0) plot.Axes.SetLimitsX(allX.Min() - 0.2, allX.Max() + 0.6);
             plot.Axes.SetLimitsY(0, 105);
             plot.ShowLegend(Alignment.LowerRight);
             return plot;
+        }
+
+        /// <summary>The shot group ("many", "medium", "few") holding class <paramref name="i"/>, or "" when none does.</summary>
+        internal static string GroupOf(IReadOnlyDictionary<string, IReadOnlyList<int>> shotGroups, int i)
+        {
+            foreach (var (group, classes) in shotGroups)
+                if (classes.Contains(i)) return group;
+            return "";
         }
 
         /// <summary>Integer epoch ticks: every epoch up to 20, else about ten evenly spaced ones.</summary>

@@ -100,47 +100,8 @@ namespace Arbloss.Samples.Reporting
             return plot;
         }
 
-        private static string GroupOf(SegmentationResults results, int c)
-        {
-            foreach (var (group, classes) in results.ShotGroups)
-                if (classes.Contains(c)) return group;
-            return "";
-        }
-
-        private static Plot PerClass(SegmentationResults results, string title)
-        {
-            var plot = new Plot();
-            int n = Math.Min(results.PerClassIoU.Count, results.TrainPixelCounts.Count);
-            var allX = new List<double>();
-            foreach (var (group, colour) in new[] { ("many", 1), ("medium", 2), ("few", 3), ("", 0) })
-            {
-                var idx = Enumerable.Range(0, n).Where(i => results.TrainPixelCounts[i] > 0 && results.PerClassIoU[i] is not null && GroupOf(results, i) == group).ToArray();
-                if (idx.Length == 0) continue;
-                var xs = idx.Select(i => Math.Log10(results.TrainPixelCounts[i])).ToArray();
-                var ys = idx.Select(i => results.PerClassIoU[i]!.Value).ToArray();
-                allX.AddRange(xs);
-                var points = plot.Add.Scatter(xs, ys, RunPlots.Palette(colour));
-                points.LineWidth = 0;
-                points.MarkerSize = n <= 20 ? 9 : 5;
-                points.LegendText = group.Length > 0 ? group : "other";
-                if (n > 20) continue;
-                foreach (var i in idx)
-                {
-                    var name = i < results.ClassNames.Count ? results.ClassNames[i] : i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    var label = plot.Add.Text(name, Math.Log10(results.TrainPixelCounts[i]), results.PerClassIoU[i]!.Value);
-                    label.LabelFontSize = 11;
-                    label.LabelAlignment = Alignment.MiddleLeft;
-                    label.OffsetX = 8;
-                }
-            }
-            plot.Title($"{title}: per-class test IoU");
-            plot.XLabel("training pixels of the class (log scale)");
-            plot.YLabel("test IoU (%)");
-            RunPlots.LogTicks(plot.Axes.Bottom, allX.ToArray());
-            if (allX.Count > 0) plot.Axes.SetLimitsX(allX.Min() - 0.2, allX.Max() + 0.6);
-            plot.Axes.SetLimitsY(0, 105);
-            plot.ShowLegend(Alignment.LowerRight);
-            return plot;
-        }
+        private static Plot PerClass(SegmentationResults results, string title) =>
+            RunPlots.PerClassScatter(results.TrainPixelCounts, results.PerClassIoU, results.ClassNames, results.ShotGroups,
+                $"{title}: per-class test IoU", "training pixels of the class (log scale)", "test IoU (%)");
     }
 }
