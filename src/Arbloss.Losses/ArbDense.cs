@@ -43,7 +43,8 @@ namespace Arbloss.Losses
             Check(input, target, counts, weight, labelSmoothing);
             long classes = input.size(1);
             using var scope = NewDisposeScope();
-            var valid = target.ne(ignoreIndex);
+            using var ignore = ignoreIndex.ToScalar();
+            var valid = target.ne(ignore);
             var safeTarget = target.masked_fill(valid.logical_not(), Zero);
             var dtype = Functional.ComputeType(input.dtype);
             // CPU targets: one managed pass validates them and counts the classes (no kernels, no bincount).
@@ -80,7 +81,7 @@ namespace Arbloss.Losses
             }
             var x = Functional.ComputeInput(input);
             var z = x.add(logN, Functional.Constants.One);
-            var present = n.gt(0);
+            var present = n.gt(Zero);
             bool allPresent = labelSmoothing == 0 || present.all().item<bool>();
             if (labelSmoothing == 0 || allPresent)
             {
@@ -171,7 +172,8 @@ namespace Arbloss.Losses
 
         private static void CheckValues(Tensor target, Tensor valid, long classes, long ignoreIndex)
         {
-            var bad = valid.logical_and(target.lt(0).logical_or(target.ge(classes)));
+            using var classCount = classes.ToScalar();
+            var bad = valid.logical_and(target.lt(Zero).logical_or(target.ge(classCount)));
             if (!bad.any().item<bool>()) return;
             long value = target.masked_select(bad)[0].item<long>();
             throw new ArgumentException($"A target is {value}; targets must lie in [0, {classes}) or be the ignore index {ignoreIndex}.", nameof(target));
@@ -179,7 +181,7 @@ namespace Arbloss.Losses
 
         private static void CheckTargetCounts(Tensor safeTarget, Tensor valid, Tensor n)
         {
-            var zeroCount = n.index_select(0, safeTarget.reshape(-1)).view_as(safeTarget).le(0).logical_and(valid);
+            var zeroCount = n.index_select(0, safeTarget.reshape(-1)).view_as(safeTarget).le(Zero).logical_and(valid);
             if (!zeroCount.any().item<bool>()) return;
             long cls = safeTarget.masked_select(zeroCount)[0].item<long>();
             throw new ArgumentException($"Class {cls} appears in the targets but its count is 0; ARB-Loss needs a positive count for every target class.", "classCounts");

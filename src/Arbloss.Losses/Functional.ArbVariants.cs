@@ -294,7 +294,7 @@ namespace Arbloss.Losses
         /// </summary>
         internal static Tensor WeightedArbClassWeights(Tensor counts64)
         {
-            var present = counts64.gt(0);
+            var present = counts64.gt(Constants.Zero);
             var mean = counts64.sum().div(present.sum().to_type(ScalarType.Float64));
             return mean.div(counts64).masked_fill(present.logical_not(), DensePositions.Zero);
         }
@@ -329,8 +329,9 @@ namespace Arbloss.Losses
             // Absent classes have log p = -inf; they are left out of the mean (masked_fill passes them no gradient).
             var meanLogP = logProb.masked_fill(absent.unsqueeze(0), DensePositions.Zero).sum(1).div(present);
             var eps = smoothing.index_select(0, target);
-            // Scalars cached (Functional.Constants, DensePositions): no finalizer-only Scalar per call.
-            var perSample = logPy.neg().mul(eps.neg().add(Constants.One)).add(meanLogP.neg().mul(eps), Constants.One);
+            // Scalars cached (Functional.Constants, DensePositions): no finalizer-only Scalar per call. The alpha is given
+            // explicitly: Tensor.add(Scalar) makes its own Scalar 1 for it.
+            var perSample = logPy.neg().mul(eps.neg().add(Constants.One, Constants.One)).add(meanLogP.neg().mul(eps), Constants.One);
             return Reduce(perSample, reduction);
         }
     }

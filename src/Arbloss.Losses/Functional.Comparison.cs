@@ -118,8 +118,8 @@ namespace Arbloss.Losses
             using var scope = NewDisposeScope();
             if (tau == 0) return logits.clone().MoveToOuterDisposeScope();
             var counts = classCounts.to_type(ScalarType.Float64);
-            var shift = LogitAdjustmentTerms(counts, tau).neg().masked_fill(counts.le(0), double.NegativeInfinity);
-            return logits.add(shift.to_type(logits.dtype)).MoveToOuterDisposeScope();
+            var shift = LogitAdjustmentTerms(counts, tau).neg().masked_fill(counts.le(Constants.Zero), Constants.NegativeInfinity);
+            return logits.add(shift.to_type(logits.dtype), Constants.One).MoveToOuterDisposeScope();
         }
 
         /// <summary>Post-hoc logit adjustment with host-side counts; see <see cref="posthoc_logit_adjustment(Tensor, Tensor, double, bool)"/>.</summary>
@@ -392,15 +392,17 @@ namespace Arbloss.Losses
         /// <summary>Margins <c>maxMargin * n^(-1/4) / max over non-empty classes of n^(-1/4)</c>; empty classes get maxMargin.</summary>
         internal static Tensor LdamMargins(Tensor counts, double maxMargin)
         {
-            var empty = counts.le(0);
-            var r = counts.pow(-0.25).masked_fill(empty, 0.0);
-            return r.div(r.max()).mul(maxMargin).masked_fill(empty, maxMargin);
+            // Scalars cached (Constants) or made per call and disposed at its end: a finalizer-only Scalar pins holes in glibc's heap.
+            using var largest = maxMargin.ToScalar();
+            var empty = counts.le(Constants.Zero);
+            var r = counts.pow(Constants.MinusQuarter).masked_fill(empty, Constants.ZeroReal);
+            return r.div(r.max()).mul(largest).masked_fill(empty, largest);
         }
 
         /// <summary>Effective-number weights <c>(1 - beta) / (1 - beta^n)</c>, 0 for empty classes, normalised to mean 1 over non-empty classes.</summary>
         internal static Tensor EffectiveNumberWeights(Tensor counts, double beta)
         {
-            var present = counts.gt(0);
+            var present = counts.gt(Constants.Zero);
             var presentF = present.to_type(counts.dtype);
             Tensor w;
             if (beta == 0)
@@ -411,8 +413,10 @@ namespace Arbloss.Losses
             {
                 // 1 - beta^n = -expm1(n log beta); empty classes use n = 1 and are zeroed afterwards.
                 var n = where(present, counts, ones_like(counts));
-                var effective = n.mul(Math.Log(beta)).expm1().neg();
-                w = effective.reciprocal().mul(1 - beta).mul(presentF);
+                using var logBeta = Math.Log(beta).ToScalar();
+                using var oneMinusBeta = (1 - beta).ToScalar();
+                var effective = n.mul(logBeta).expm1().neg();
+                w = effective.reciprocal().mul(oneMinusBeta).mul(presentF);
             }
             return w.mul(presentF.sum()).div(w.sum());
         }
@@ -420,22 +424,29 @@ namespace Arbloss.Losses
         /// <summary>MiSLAS smoothing factors: tail at the smallest non-empty count, head at the largest; empty classes get tail.</summary>
         internal static Tensor LabelAwareSmoothingFactors(Tensor counts, double head, double tail, SmoothingShape shape, double power)
         {
-            var present = counts.gt(0);
+            var present = counts.gt(Constants.Zero);
             var nMax = counts.max();
-            var nMin = counts.masked_fill(present.logical_not(), double.PositiveInfinity).min();
+            var nMin = counts.masked_fill(present.logical_not(), Constants.PositiveInfinity).min();
             var span = nMax.sub(nMin);
-            var spanPositive = span.gt(0);
+            var spanPositive = span.gt(Constants.Zero);
             // x in [0, 1]; x = 1 for every class when all non-empty counts are equal.
-            var x = where(spanPositive, counts.sub(nMin).div(where(spanPositive, span, ones_like(span))), ones_like(counts)).clamp(0.0, 1.0);
+            var x = where(spanPositive, counts.sub(nMin).div(where(spanPositive, span, ones_like(span))), ones_like(counts)).clamp(Constants.ZeroReal, Constants.OneReal);
+            // Scalars made per call and disposed at its end (a finalizer-only Scalar pins holes in glibc's heap); the alpha
+            // of add(Scalar) is given explicitly, as Tensor.add(Scalar) makes its own Scalar 1 for it.
+            using var tailValue = tail.ToScalar();
+            using var headValue = head.ToScalar();
+            using var range = (head - tail).ToScalar();
+            using var negativeRange = (-(head - tail)).ToScalar();
+            using var exponent = power.ToScalar();
             Tensor f = shape switch
             {
-                SmoothingShape.Concave => x.mul(Math.PI / 2).sin().mul(head - tail).add(tail),
-                SmoothingShape.Linear => x.mul(head - tail).add(tail),
-                SmoothingShape.Convex => x.mul(Math.PI / 2).cos().mul(-(head - tail)).add(head),
-                SmoothingShape.Exponential => x.pow(power).mul(head - tail).add(tail),
+                SmoothingShape.Concave => x.mul(Constants.HalfPi).sin().mul(range).add(tailValue, Constants.One),
+                SmoothingShape.Linear => x.mul(range).add(tailValue, Constants.One),
+                SmoothingShape.Convex => x.mul(Constants.HalfPi).cos().mul(negativeRange).add(headValue, Constants.One),
+                SmoothingShape.Exponential => x.pow(exponent).mul(range).add(tailValue, Constants.One),
                 _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, "Unknown smoothing shape."),
             };
-            return f.masked_fill(present.logical_not(), tail);
+            return f.masked_fill(present.logical_not(), tailValue);
         }
 
         // ----- loss cores on validated inputs in the computation dtype -----
@@ -476,14 +487,15 @@ namespace Arbloss.Losses
         {
             if (x.size(0) == 0) return EmptyBatchLoss(x, reduction);
             var marginOfTarget = margins.index_select(0, target).neg().unsqueeze(1);
-            var shifted = x.scatter_add(1, target.unsqueeze(1), marginOfTarget).mul(scale);
+            using var s = scale.ToScalar();   // disposed at the end (TorchSharp frees Scalars in the finalizer only)
+            var shifted = x.scatter_add(1, target.unsqueeze(1), marginOfTarget).mul(s);
             if (weight is null) return nn.functional.cross_entropy(shifted, target, reduction: reduction);
             var perSample = nn.functional.cross_entropy(shifted, target, reduction: nn.Reduction.None);
             var w = weight.index_select(0, target);
             var weighted = perSample.mul(w);
             if (reduction != nn.Reduction.Mean) return Reduce(weighted, reduction);
             var total = w.sum();
-            return weighted.sum().div(where(total.eq(0), ones_like(total), total));
+            return weighted.sum().div(where(total.eq(Constants.Zero), ones_like(total), total));
         }
 
         internal static Tensor FocalCore(Tensor x, Tensor target, double gamma, Tensor? weight, nn.Reduction reduction)
@@ -505,7 +517,7 @@ namespace Arbloss.Losses
             var weighted = perSample.mul(w);
             if (reduction != nn.Reduction.Mean || weightedMean == WeightedMean.SampleMean) return Reduce(weighted, reduction);
             var total = w.sum();
-            return weighted.sum().div(where(total.eq(0), ones_like(total), total));
+            return weighted.sum().div(where(total.eq(Constants.Zero), ones_like(total), total));
         }
 
         internal static Tensor LabelAwareSmoothingCore(Tensor x, Tensor target, Tensor smoothing, nn.Reduction reduction)
@@ -513,7 +525,8 @@ namespace Arbloss.Losses
             if (x.size(0) == 0) return EmptyBatchLoss(x, reduction);
             var (logPy, logProb) = LogProbabilities(x, target);
             var eps = smoothing.index_select(0, target);
-            var perSample = logPy.neg().mul(eps.neg().add(Constants.One)).add(logProb.mean(new long[] { 1 }).neg().mul(eps), Constants.One);
+            // The alpha is given explicitly: Tensor.add(Scalar) makes its own Scalar 1 for it.
+            var perSample = logPy.neg().mul(eps.neg().add(Constants.One, Constants.One)).add(logProb.mean(new long[] { 1 }).neg().mul(eps), Constants.One);
             return Reduce(perSample, reduction);
         }
     }

@@ -85,7 +85,8 @@ namespace Arbloss.Losses
         internal static bool HoldsIgnoreIndex(Tensor target, long ignoreIndex)
         {
             if (target is null || target.IsInvalid || target.dtype != ScalarType.Int64 || target.numel() == 0) return false;
-            using var hit = target.eq(ignoreIndex).any();
+            using var ignore = ignoreIndex.ToScalar();
+            using var hit = target.eq(ignore).any();
             return hit.item<bool>();
         }
 
@@ -165,15 +166,42 @@ namespace Arbloss.Losses
         /// <see cref="Scalar"/> (including the implicit <c>alpha = 1</c> of <c>Tensor.add(Tensor)</c>) into a small
         /// native object that only the finalizer frees. Made per call, those sit between the large buffers of a training
         /// step and keep glibc from reusing the buffers' memory: the heap then grows by a buffer per step and every step
-        /// writes to fresh pages (the fresh-leaf collapse in benchmarks/README.md).
+        /// writes to fresh pages (the fresh-leaf collapse in benchmarks/README.md). TorchSharp does the same inside
+        /// <c>Tensor.add(Scalar)</c> (its alpha), <c>square()</c> (a <c>pow(2)</c>) and the two-bound <c>arange</c> (its
+        /// step): pass those explicitly. Values that depend on the arguments are <c>using var s = value.ToScalar();</c>
+        /// locals, disposed at the end of the call.
         /// </summary>
         internal static class Constants
         {
+            /// <summary>0 (int), e.g. a comparison with zero, a clamp's floor or a masked fill with zero.</summary>
+            internal static readonly Scalar Zero = 0.ToScalar();
+
             /// <summary>1, e.g. the <c>alpha</c> of an addition.</summary>
             internal static readonly Scalar One = 1.ToScalar();
 
             /// <summary>-1.</summary>
             internal static readonly Scalar MinusOne = (-1).ToScalar();
+
+            /// <summary>NaN (double), e.g. a masked fill for undefined entries.</summary>
+            internal static readonly Scalar NaN = double.NaN.ToScalar();
+
+            /// <summary>0.0 (double), e.g. a clamp's floor given as a real number.</summary>
+            internal static readonly Scalar ZeroReal = 0.0.ToScalar();
+
+            /// <summary>1.0 (double), e.g. a clamp's ceiling given as a real number.</summary>
+            internal static readonly Scalar OneReal = 1.0.ToScalar();
+
+            /// <summary>+infinity (double).</summary>
+            internal static readonly Scalar PositiveInfinity = double.PositiveInfinity.ToScalar();
+
+            /// <summary>-infinity (double).</summary>
+            internal static readonly Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();
+
+            /// <summary>pi / 2 (double).</summary>
+            internal static readonly Scalar HalfPi = (Math.PI / 2).ToScalar();
+
+            /// <summary>-1/4 (double), LDAM's exponent of the class counts.</summary>
+            internal static readonly Scalar MinusQuarter = (-0.25).ToScalar();
         }
 
         /// <summary>

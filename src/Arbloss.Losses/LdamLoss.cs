@@ -80,7 +80,7 @@ namespace Arbloss.Losses
             using var scope = NewDisposeScope();
             using (no_grad())
             {
-                if (host is null) class_weights.fill_(1.0);
+                if (host is null) class_weights.fill_(Functional.Constants.OneReal);
                 else class_weights.copy_(tensor(host, ScalarType.Float64));
             }
             _weights = host;

@@ -85,15 +85,19 @@ namespace Arbloss.Losses
                 return;
             }
             using var scope = NewDisposeScope();
-            Tensor bad = target.lt(0).logical_or(target.ge(numClasses)).any();
+            // Scalars cached or made per call and disposed at its end (TorchSharp frees Scalars in the finalizer only).
+            var zero = Functional.Constants.Zero;
+            using var classLimit = numClasses.ToScalar();
+            using var lastClass = (numClasses - 1).ToScalar();
+            Tensor bad = target.lt(zero).logical_or(target.ge(classLimit)).any();
             if (counts is not null)
             {
                 var c = counts.to_type(ScalarType.Float64);
-                bad = bad.logical_or(c.isfinite().logical_not().any()).logical_or(c.lt(0).any());
+                bad = bad.logical_or(c.isfinite().logical_not().any()).logical_or(c.lt(zero).any());
                 if (target.size(0) > 0)
                 {
-                    var picked = c.index_select(0, target.clamp(0, numClasses - 1));
-                    bad = bad.logical_or(picked.le(0).any());
+                    var picked = c.index_select(0, target.clamp(zero, lastClass));
+                    bad = bad.logical_or(picked.le(zero).any());
                 }
             }
             if (!bad.item<bool>()) return;
@@ -128,9 +132,12 @@ namespace Arbloss.Losses
             bool bad;
             using (var scope = NewDisposeScope())
             {
-                var outOfRange = target.lt(0).logical_or(target.ge(numClasses)).any();
+                // Scalars made per call and disposed at its end (TorchSharp frees Scalars in the finalizer only).
+                using var classLimit = numClasses.ToScalar();
+                using var lastClass = (numClasses - 1).ToScalar();
+                var outOfRange = target.lt(Functional.Constants.Zero).logical_or(target.ge(classLimit)).any();
                 var zero = target.size(0) > 0
-                    ? logCounts.index_select(0, target.clamp(0, numClasses - 1)).isneginf().any()
+                    ? logCounts.index_select(0, target.clamp(Functional.Constants.Zero, lastClass)).isneginf().any()
                     : torch.zeros(1, ScalarType.Bool, target.device).any();
                 bad = outOfRange.logical_or(zero).item<bool>();
             }

@@ -26,6 +26,10 @@ namespace Arbloss.Losses.Diagnostics
     /// </example>
     public sealed class ClassificationMetrics : IDisposable
     {
+        // Scalars made once (TorchSharp frees Scalars in the finalizer only; see Functional.Constants).
+        private static readonly Scalar Zero = 0.ToScalar();
+        private static readonly Scalar One = 1.ToScalar();
+
         private readonly int[] _topK;
         private Tensor? _classCount, _classCorrect, _topKCorrect, _binCount, _binCorrect, _binConfidence, _invalidTargets, _invalidLogits;
         private bool _disposed;
@@ -107,15 +111,19 @@ namespace Arbloss.Losses.Diagnostics
             var device = z.device;
             if (_classCount is null) Allocate(device);
             int bins = CalibrationBins;
+            // Scalars made per call and disposed at its end (a finalizer-only Scalar pins holes in glibc's heap).
+            using var classLimit = NumClasses.ToScalar();
+            using var binScale = bins.ToScalar();
+            using var lastBin = (bins - 1).ToScalar();
             Tensor valid, t;
             if (deferred)
             {
-                var targetOk = targets.ge(0).logical_and(targets.lt(NumClasses));
+                var targetOk = targets.ge(Zero).logical_and(targets.lt(classLimit));
                 valid = targetOk.logical_and(finiteRows);
-                _invalidTargets!.add_(invalidTargets!);
-                _invalidLogits!.add_(finiteRows.logical_not().logical_and(targetOk).sum());
-                t = targets.masked_fill(valid.logical_not(), 0);
-                z = z.masked_fill(valid.logical_not().unsqueeze(1), 0);
+                _invalidTargets!.add_(invalidTargets!, One);
+                _invalidLogits!.add_(finiteRows.logical_not().logical_and(targetOk).sum(), One);
+                t = targets.masked_fill(valid.logical_not(), Zero);
+                z = z.masked_fill(valid.logical_not().unsqueeze(1), Zero);
             }
             else
             {
@@ -126,21 +134,21 @@ namespace Arbloss.Losses.Diagnostics
 
             int kMax = Math.Min(_topK[^1], NumClasses);
             var top = z.topk(kMax, 1).indexes;                                                   // [B, kMax]
-            var hitsUpTo = top.eq(t.unsqueeze(1)).to_type(ScalarType.Int64).cumsum(1).gt(0);    // target within the first k
+            var hitsUpTo = top.eq(t.unsqueeze(1)).to_type(ScalarType.Int64).cumsum(1).gt(Zero);    // target within the first k
             var kColumns = tensor(_topK.Select(k => (long)Math.Min(k, NumClasses) - 1).ToArray(), ScalarType.Int64, device);
-            _topKCorrect!.add_(hitsUpTo.index_select(1, kColumns).logical_and(valid.unsqueeze(1)).to_type(ScalarType.Int64).sum(0L));
+            _topKCorrect!.add_(hitsUpTo.index_select(1, kColumns).logical_and(valid.unsqueeze(1)).to_type(ScalarType.Int64).sum(0L), One);
 
             var correct = top.select(1, 0).eq(t).logical_and(valid).to_type(ScalarType.Int64);
-            _classCount!.index_add_(0, t, validLong, 1);
-            _classCorrect!.index_add_(0, t, correct, 1);
+            _classCount!.index_add_(0, t, validLong, One);
+            _classCorrect!.index_add_(0, t, correct, One);
 
             // Top-1 softmax probability exp(max z - logsumexp z), computed in float64 for the calibration sums.
             var z64 = z.to_type(ScalarType.Float64);
             var confidence = z64.max(1).values.sub(z64.logsumexp(1)).exp().mul(valid);
-            var bin = confidence.mul(bins).ceil().sub(1).clamp(0, bins - 1).to_type(ScalarType.Int64);
-            _binCount!.index_add_(0, bin, validLong, 1);
-            _binCorrect!.index_add_(0, bin, correct, 1);
-            _binConfidence!.index_add_(0, bin, confidence, 1);
+            var bin = confidence.mul(binScale).ceil().sub(One).clamp(Zero, lastBin).to_type(ScalarType.Int64);
+            _binCount!.index_add_(0, bin, validLong, One);
+            _binCorrect!.index_add_(0, bin, correct, One);
+            _binConfidence!.index_add_(0, bin, confidence, One);
             SampleCount += logits.size(0);
         }
 

@@ -74,7 +74,8 @@ namespace Arbloss.Losses.Diagnostics
                 TargetRange(targets, numClasses, name);
                 return null;
             }
-            return targets.lt(0).logical_or(targets.ge(numClasses)).sum();
+            using var classLimit = numClasses.ToScalar();   // disposed here (TorchSharp frees Scalars in the finalizer only)
+            return targets.lt(Functional.Constants.Zero).logical_or(targets.ge(classLimit)).sum();
         }
 
         /// <summary>The message for out-of-range targets detected when an accumulator's results are read.</summary>

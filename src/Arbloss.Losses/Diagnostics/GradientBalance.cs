@@ -34,6 +34,12 @@ namespace Arbloss.Losses.Diagnostics
         /// <summary>Elements of chunk-sized temporaries allowed at once (64 MiB in float32).</summary>
         internal const long DefaultChunkElements = 1L << 24;
 
+        // Scalars made once: TorchSharp frees Scalars in the finalizer only, and Compute runs every training step (a
+        // Scalar per call pins holes in glibc's heap next to the step's large buffers; see Functional.Constants).
+        private static readonly Scalar Zero = 0.ToScalar();
+        private static readonly Scalar One = 1.ToScalar();
+        private static readonly Scalar Two = 2.ToScalar();
+
         /// <summary>
         /// Computes the attraction / repulsion norms of one batch from the gradient of the loss with respect to the logits;
         /// works for any loss.
@@ -161,7 +167,11 @@ namespace Arbloss.Losses.Diagnostics
             var z = logits.detach().clone().requires_grad_(true);
             var value = loss.call(z, targets).sum();
             var g = torch.autograd.grad(new[] { value }, new[] { z })[0];
-            if (loss.reduction == nn.Reduction.Mean) g = g.mul(logits.size(0));
+            if (loss.reduction == nn.Reduction.Mean)
+            {
+                using var batch = logits.size(0).ToScalar();
+                g = g.mul(batch);
+            }
             return g.detach().MoveToOuterDisposeScope();
         }
 
@@ -246,7 +256,8 @@ namespace Arbloss.Losses.Diagnostics
             var f = features.detach().movedim(new long[] { 1 }, new long[] { -1 }).reshape(-1, dim).to_type(dtype);
             var g = logitGradient.detach().movedim(new long[] { 1 }, new long[] { -1 }).reshape(-1, classes).to_type(dtype);
             var y = targets.reshape(-1);
-            var keep = y.ne(ignoreIndex);
+            using var ignore = ignoreIndex.ToScalar();
+            var keep = y.ne(ignore);
             if (!keep.all().item<bool>())
             {
                 var rows = keep.nonzero().squeeze(1);
@@ -262,15 +273,17 @@ namespace Arbloss.Losses.Diagnostics
             foreach (var j in present.data<long>().ToArray())
             {
                 using var inner = NewDisposeScope();
-                var rows = y.eq(j).nonzero().squeeze(1);
+                using var cls = j.ToScalar();
+                var rows = y.eq(cls).nonzero().squeeze(1);
                 contributions.select(1, j).copy_(g.index_select(0, rows).t().matmul(f.index_select(0, rows)));  // [C, D]
             }
-            var norms = contributions.square().sum(-1).sqrt();                                                  // [C, C]
+            // pow(Two) is what square() computes; square() makes a Scalar 2 per call.
+            var norms = contributions.pow(Two).sum(-1).sqrt();                                                  // [C, C]
             var total = contributions.sum(1);                                                       // [C, D]
             var own = contributions.diagonal(0, 0, 1).t();                                          // T[i, i, :]  [C, D]
-            var repulsion = total.sub(own).square().sum(-1).sqrt();
+            var repulsion = total.sub(own).pow(Two).sum(-1).sqrt();
             var counts = y.bincount(null, classes);
-            return GradientBalanceResult.Create(norms, norms.diagonal().clone(), repulsion, total.square().sum(-1).sqrt(), counts, 1);
+            return GradientBalanceResult.Create(norms, norms.diagonal().clone(), repulsion, total.pow(Two).sum(-1).sqrt(), counts, 1);
         }
 
         /// <summary>The computation, with the chunk budget exposed for tests.</summary>
@@ -287,7 +300,7 @@ namespace Arbloss.Losses.Diagnostics
             var f = features.detach().to_type(dtype);
             var g = logitGradient.detach().to_type(dtype);
             var gram = f.matmul(f.t());                                                        // <f_s, f_t>  [B, B]
-            var gramSameClass = gram.masked_fill(targets.unsqueeze(1).ne(targets.unsqueeze(0)), 0);
+            var gramSameClass = gram.masked_fill(targets.unsqueeze(1).ne(targets.unsqueeze(0)), Zero);
             // Only the P <= B classes present in the batch have non-zero columns in M: sum per present class with a
             // [P, B] indicator matmul (index_add_ is slow on the CPU) and write those columns only.
             Tensor presentClasses, inverse;
@@ -311,12 +324,14 @@ namespace Arbloss.Losses.Diagnostics
                 // g[s, i] * sum_{t : y_t = y_s} <f_s, f_t> g[t, i]; summed over the samples of class j: ||T[i, j]||^2.
                 var pairTerms = gc.mul(gramSameClass.matmul(gc));                              // [B, width]
                 var squares = indicator.matmul(pairTerms);                                     // [P, width]
-                norms.narrow(0, start, width).index_copy_(1, presentClasses, squares.t().clamp_min(0).sqrt());
+                norms.narrow(0, start, width).index_copy_(1, presentClasses, squares.t().clamp_min(Zero).sqrt());
                 // Repulsion: the samples of every class but i, i.e. g[s, i] with the samples of class i zeroed.
-                var rowIds = arange(start, start + width, ScalarType.Int64, device);
-                var others = gc.masked_fill(targets.unsqueeze(1).eq(rowIds.unsqueeze(0)), 0);
-                repulsion.narrow(0, start, width).copy_(others.mul(gram.matmul(others)).sum(0L).clamp_min(0).sqrt());
-                total.narrow(0, start, width).copy_(gc.mul(gram.matmul(gc)).sum(0L).clamp_min(0).sqrt());
+                using var first = start.ToScalar();
+                using var end = (start + width).ToScalar();
+                var rowIds = arange(first, end, One, ScalarType.Int64, device);
+                var others = gc.masked_fill(targets.unsqueeze(1).eq(rowIds.unsqueeze(0)), Zero);
+                repulsion.narrow(0, start, width).copy_(others.mul(gram.matmul(others)).sum(0L).clamp_min(Zero).sqrt());
+                total.narrow(0, start, width).copy_(gc.mul(gram.matmul(gc)).sum(0L).clamp_min(Zero).sqrt());
             }
 
             var counts = host is null ? targets.bincount(null, classes) : HostLabels.Upload(host.Counts, device);

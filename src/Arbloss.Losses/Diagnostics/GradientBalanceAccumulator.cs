@@ -123,12 +123,14 @@ namespace Arbloss.Losses.Diagnostics
             if (result.NumClasses != NumClasses)
                 throw new ArgumentException($"The result has {result.NumClasses} classes but the accumulator was built for {NumClasses}.", nameof(result));
             using var noGrad = torch.no_grad();
+            // Made per call and disposed at its end (TorchSharp frees Scalars in the finalizer only; see Functional.Constants).
+            using var steps = result.Steps.ToScalar();
             if (_norms is null)
             {
-                _norms = result.Norms.mul(result.Steps);
-                _attraction = result.Attraction.mul(result.Steps);
-                _repulsion = result.Repulsion.mul(result.Steps);
-                _gradientNorm = result.GradientNorm.mul(result.Steps);
+                _norms = result.Norms.mul(steps);
+                _attraction = result.Attraction.mul(steps);
+                _repulsion = result.Repulsion.mul(steps);
+                _gradientNorm = result.GradientNorm.mul(steps);
                 _counts = result.SampleCounts.clone();
                 _norms.DetachFromDisposeScope();
                 _attraction.DetachFromDisposeScope();
@@ -140,11 +142,11 @@ namespace Arbloss.Losses.Diagnostics
             {
                 if (!LossChecks.SameDevice(result.Norms, _norms))
                     throw new ArgumentException($"This batch is on {result.Norms.device} but the earlier ones were on {_norms.device}; keep every batch of an epoch on one device.", nameof(result));
-                _norms.add_(result.Norms, result.Steps);
-                _attraction!.add_(result.Attraction, result.Steps);
-                _repulsion!.add_(result.Repulsion, result.Steps);
-                _gradientNorm!.add_(result.GradientNorm, result.Steps);
-                _counts!.add_(result.SampleCounts);
+                _norms.add_(result.Norms, steps);
+                _attraction!.add_(result.Attraction, steps);
+                _repulsion!.add_(result.Repulsion, steps);
+                _gradientNorm!.add_(result.GradientNorm, steps);
+                _counts!.add_(result.SampleCounts, Functional.Constants.One);
             }
             Steps += result.Steps;
         }
@@ -161,7 +163,7 @@ namespace Arbloss.Losses.Diagnostics
                 throw new ArgumentException("No batch has been added since construction or the last Reset(): call Add(features, logitGradient, targets) after each step before Mean().");
             using var noGrad = torch.no_grad();
             using var scope = NewDisposeScope();
-            double scale = 1.0 / Steps;
+            using var scale = (1.0 / Steps).ToScalar();
             return GradientBalanceResult.Create(_norms.mul(scale), _attraction!.mul(scale), _repulsion!.mul(scale),
                 _gradientNorm!.mul(scale), _counts!.clone(), Steps);
         }

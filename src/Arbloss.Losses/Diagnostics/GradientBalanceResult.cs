@@ -113,11 +113,12 @@ namespace Arbloss.Losses.Diagnostics
         internal static GradientBalanceResult Create(Tensor norms, Tensor attraction, Tensor repulsion, Tensor gradientNorm,
             Tensor sampleCounts, long steps)
         {
-            var present = sampleCounts.gt(0);
+            var zero = Functional.Constants.Zero;
+            var present = sampleCounts.gt(zero);
             // Comparisons and masked_fill only: they have kernels on every device (the meta device of the tests included).
-            var undefined = sampleCounts.le(0).bitwise_or(repulsion.le(0));
-            var safeRepulsion = repulsion.masked_fill(undefined, 1);
-            var ratio = attraction.div(safeRepulsion).masked_fill(undefined, double.NaN);
+            var undefined = sampleCounts.le(zero).bitwise_or(repulsion.le(zero));
+            var safeRepulsion = repulsion.masked_fill(undefined, Functional.Constants.One);
+            var ratio = attraction.div(safeRepulsion).masked_fill(undefined, Functional.Constants.NaN);
             return new GradientBalanceResult(norms.MoveToOuterDisposeScope(), attraction.MoveToOuterDisposeScope(),
                 repulsion.MoveToOuterDisposeScope(), gradientNorm.MoveToOuterDisposeScope(), sampleCounts.MoveToOuterDisposeScope(),
                 present.MoveToOuterDisposeScope(), ratio.MoveToOuterDisposeScope(), steps);

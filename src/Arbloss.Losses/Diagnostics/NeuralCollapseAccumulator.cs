@@ -27,6 +27,14 @@ namespace Arbloss.Losses.Diagnostics
     /// </example>
     public sealed class NeuralCollapseAccumulator : IDisposable
     {
+        // Scalars made once (TorchSharp frees Scalars in the finalizer only; see Functional.Constants).
+        private static readonly Scalar Zero = 0.ToScalar();
+        private static readonly Scalar One = 1.ToScalar();
+        private static readonly Scalar Two = 2.ToScalar();
+        private static readonly Scalar Half = 0.5.ToScalar();
+        private static readonly Scalar NaN = double.NaN.ToScalar();
+        private static readonly Scalar SmallestPositive = double.Epsilon.ToScalar();
+
         private Tensor? _shift;        // [D] float64, mean of the first batch
         private Tensor? _classSums;    // [C, D] float64, per-class sums of (f - shift)
         private Tensor? _counts;       // [C] int64
@@ -102,19 +110,20 @@ namespace Arbloss.Losses.Diagnostics
             if (invalid is not null)
             {
                 // Out-of-range rows are zeroed and sent to class 0 with weight 0: the sums stay those of the valid rows.
-                var valid = targets.ge(0).logical_and(targets.lt(NumClasses));
+                using var classLimit = NumClasses.ToScalar();
+                var valid = targets.ge(Zero).logical_and(targets.lt(classLimit));
                 x = x.mul(valid.unsqueeze(1));
-                index = targets.masked_fill(valid.logical_not(), 0);
-                _counts!.index_add_(0, index, valid.to_type(ScalarType.Int64), 1);
-                _invalid!.add_(invalid);
+                index = targets.masked_fill(valid.logical_not(), Zero);
+                _counts!.index_add_(0, index, valid.to_type(ScalarType.Int64), One);
+                _invalid!.add_(invalid, One);
             }
             else
             {
-                _counts!.index_add_(0, index, ones(index.size(0), ScalarType.Int64, device), 1);
+                _counts!.index_add_(0, index, ones(index.size(0), ScalarType.Int64, device), One);
             }
-            _classSums!.index_add_(0, index, x, 1);
+            _classSums!.index_add_(0, index, x, One);
             var xm = features.dtype == ScalarType.Float64 ? x : x.to_type(ScalarType.Float32);
-            _moment!.add_(xm.t().matmul(xm).to_type(ScalarType.Float64));
+            _moment!.add_(xm.t().matmul(xm).to_type(ScalarType.Float64), One);
             SampleCount += features.size(0);
         }
 
@@ -137,7 +146,7 @@ namespace Arbloss.Losses.Diagnostics
             using var noGrad = torch.no_grad();
             using var scope = NewDisposeScope();
             var n = _counts!.to_type(ScalarType.Float64).unsqueeze(1);
-            return _classSums!.div(n).add(_shift!).masked_fill(n.eq(0), double.NaN).MoveToOuterDisposeScope();
+            return _classSums!.div(n).add(_shift!, One).masked_fill(n.eq(Zero), NaN).MoveToOuterDisposeScope();
         }
 
         /// <summary>The global (sample) mean of all features [D] (float64, a new tensor).</summary>
@@ -150,7 +159,7 @@ namespace Arbloss.Losses.Diagnostics
             using var noGrad = torch.no_grad();
             using var scope = NewDisposeScope();
             var n = _counts!.sum().to_type(ScalarType.Float64);
-            return _classSums!.sum(0L).div(n).add(_shift!).MoveToOuterDisposeScope();
+            return _classSums!.sum(0L).div(n).add(_shift!, One).MoveToOuterDisposeScope();
         }
 
         /// <summary>
@@ -211,18 +220,19 @@ namespace Arbloss.Losses.Diagnostics
             var obs = tensor(observed, ScalarType.Int64, device);
             var n = _counts.index_select(0, obs).to_type(ScalarType.Float64).unsqueeze(1);
             var means = _classSums!.index_select(0, obs).div(n);                     // shifted coordinates
+            using var totalScalar = ((double)total).ToScalar();
             var centre = Centering == NeuralCollapseCentering.GlobalMean
-                ? _classSums.sum(0L).div((double)total)
+                ? _classSums.sum(0L).div(totalScalar)
                 : means.mean(new long[] { 0 });
             var m = means.sub(centre);                                                 // centred class means [C', D]
 
             // NC1 = tr(Sigma_W Sigma_B^+) / C' with Sigma_B = M^T M / C' = V diag(s^2 / C') V^T.
             var sigmaW = WithinCovariance();
             var (_, s, vh) = linalg.svd(m, fullMatrices: false);
-            double eps = Math.Max(cObs, FeatureDimension) * 2.220446049250313e-16;
-            var keep = s.gt(s.max().mul(eps)).logical_and(s.gt(0));
+            using var eps = (Math.Max(cObs, FeatureDimension) * 2.220446049250313e-16).ToScalar();
+            var keep = s.gt(s.max().mul(eps)).logical_and(s.gt(Zero));
             var projected = vh.matmul(sigmaW).mul(vh).sum(1);                          // v_k^T Sigma_W v_k
-            var nc1 = projected.div(s.pow(2).masked_fill(keep.logical_not(), 1)).masked_fill(keep.logical_not(), 0).sum().clamp_min(0);   // >= 0 up to rounding
+            var nc1 = projected.div(s.pow(Two).masked_fill(keep.logical_not(), One)).masked_fill(keep.logical_not(), Zero).sum().clamp_min(Zero);   // >= 0 up to rounding
 
             var parts = new List<Tensor> { nc1 };
             parts.AddRange(Geometry(m, cObs));
@@ -263,12 +273,13 @@ namespace Arbloss.Losses.Diagnostics
         {
             var norms = rows.norm(1);
             var variation = norms.std(0L, unbiased: false).div(norms.mean());
-            var unit = rows.div(norms.clamp_min(double.Epsilon).unsqueeze(1));
+            var unit = rows.div(norms.clamp_min(SmallestPositive).unsqueeze(1));
             var cosines = unit.matmul(unit.t());
             var upper = torch.triu_indices(count, count, 1, device: rows.device);
             var pairs = cosines.index(upper[0], upper[1]);
             var cosineStd = pairs.std(0L, unbiased: false);
-            var deviation = pairs.add(1.0 / (count - 1)).abs().mean();
+            using var simplexCosine = (1.0 / (count - 1)).ToScalar();   // disposed at the end (a finalizer-only Scalar pins heap holes)
+            var deviation = pairs.add(simplexCosine, One).abs().mean();
             return new[] { variation, cosineStd, deviation };
         }
 
@@ -277,10 +288,10 @@ namespace Arbloss.Losses.Diagnostics
         {
             var counts = _counts!.to_type(ScalarType.Float64);
             var total = counts.sum();
-            var scaled = _classSums!.div(counts.clamp_min(1).unsqueeze(1));
+            var scaled = _classSums!.div(counts.clamp_min(One).unsqueeze(1));
             var between = _classSums.t().matmul(scaled);
             var sigma = _moment!.sub(between).div(total);
-            return sigma.add(sigma.t()).mul(0.5);
+            return sigma.add(sigma.t(), One).mul(Half);
         }
 
         private void CheckNonEmpty()

@@ -84,8 +84,11 @@ namespace Arbloss.Losses.Diagnostics
             using var scope = NewDisposeScope();
             var prediction = (scores ? scoresOrPredictions.detach().argmax(1) : scoresOrPredictions).reshape(-1);
             var target = targets.reshape(-1);
-            var keep = target.ne(IgnoreIndex);
-            var outOfRange = keep.logical_and(target.lt(0).logical_or(target.ge(NumClasses)));
+            // Scalars made per call and disposed at its end (TorchSharp frees Scalars in the finalizer only; see Functional.Constants).
+            using var ignore = IgnoreIndex.ToScalar();
+            using var classCount = NumClasses.ToScalar();
+            var keep = target.ne(ignore);
+            var outOfRange = keep.logical_and(target.lt(Functional.Constants.Zero).logical_or(target.ge(classCount)));
             if (!scores && prediction.numel() > 0 && prediction.device_type == DeviceType.CPU)
             {
                 long lo = prediction.min().item<long>(), hi = prediction.max().item<long>();
@@ -104,12 +107,12 @@ namespace Arbloss.Losses.Diagnostics
             {
                 // Counted on the device; Compute throws. The bad pixels are left out of the matrix.
                 var count = outOfRange.sum();
-                _invalid = _invalid is null ? count.DetachFromDisposeScope() : Replace(_invalid, _invalid.add(count));
+                _invalid = _invalid is null ? count.DetachFromDisposeScope() : Replace(_invalid, _invalid.add(count, Functional.Constants.One));
             }
             var valid = keep.logical_and(outOfRange.logical_not());
-            var cells = target.masked_select(valid).mul(NumClasses).add(prediction.masked_select(valid));
+            var cells = target.masked_select(valid).mul(classCount).add(prediction.masked_select(valid), Functional.Constants.One);
             var batch = cells.bincount(null, (long)NumClasses * NumClasses).view(NumClasses, NumClasses);
-            _confusion = _confusion is null ? batch.DetachFromDisposeScope() : Replace(_confusion, _confusion.add(batch));
+            _confusion = _confusion is null ? batch.DetachFromDisposeScope() : Replace(_confusion, _confusion.add(batch, Functional.Constants.One));
         }
 
         // The running sums belong to the metrics (disposed by Reset / Dispose), not to any dispose scope of the caller's:
