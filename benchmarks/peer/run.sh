@@ -7,14 +7,16 @@
 # $FASHION_MNIST (default /usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist). Each round runs, for each
 # recipe, one epoch in the app (`train --config ... --set num_epochs=1`, images_per_second from results.json) and one
 # epoch in benchmarks/peer/peer.py, alternating which goes first, with the same intra-op thread count and
-# OMP_WAIT_POLICY=PASSIVE for both (the app's own default). Gradient balance is off in both (the authors compute it
-# with a per-class-pair loop, the app with GradientBalance.Compute; that is GradientBalanceBenchmarks' subject).
+# OMP_WAIT_POLICY=PASSIVE for both (the app's own default): first with gradient balance off in both against PyTorch
+# written to be fast, then the pipelines as they are, the app with gradient_balance: true against the authors' loop
+# (peer.py --pipeline authors: needs python3-torchvision; WORKERS=2 DataLoader workers unless set).
 # Recipes: Fashion-MNIST-LT (conv net, batch 128, ARB-Loss with batch counts) and CIFAR-10-LT's ResNet-32 (batch 128,
 # ARB-Loss with batch counts, pad/crop/flip) on CIFAR-shaped synthetic data (2,000 random images per class written in
-# CIFAR's binary format, cut to the long-tailed profile with imbalance 0.01: 4,965 training images).
+# CIFAR's binary format, cut to the long-tailed profile with imbalance 0.01: 4,958 training images).
 set -euo pipefail
 ROUNDS=${1:-3}
 THREADS=${2:-2}
+WORKERS=${WORKERS:-2}   # DataLoader workers of the authors' pipeline (their configs say 16; this machine has 2 cores)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PY=/usr/bin/python3
 FASHION_MNIST=${FASHION_MNIST:-/usr/share/datasets/fashion-mnist}
@@ -44,41 +46,49 @@ for i in range(1, 6):
 write(f"{out}/test_batch.bin", 100)
 PYEOF
 
-ours() { # recipe round
-  local out="$WORK/ours-$1-$2" cfg extra=()
+ours() { # recipe round [gradient_balance: false (default) or true]
+  local gb=${3:-false}
+  local out="$WORK/ours-$1-$2-$gb" cfg extra=()
   if [[ $1 == fmnist ]]; then cfg=fashion-mnist-lt/arb_batch; extra=(--set "data_path=$FASHION_MNIST");
   else cfg=cifar10-lt/imb0.01_arb_batch; extra=(--set "data_path=$WORK"); fi
-  "$APP" train --config "$cfg" --set num_epochs=1 --set gradient_balance=false "${extra[@]}" \
+  "$APP" train --config "$cfg" --set num_epochs=1 --set gradient_balance="$gb" "${extra[@]}" \
     --threads "$THREADS" --no-plots --no-download --out "$out" > "$out.log" 2>&1
   $PY -c "import json,sys; print(json.load(open(sys.argv[1]))['images_per_second'])" "$out/results.json"
 }
-peer() { # recipe [--channels-last]
-  local data=$FASHION_MNIST
-  [[ $1 == cifar ]] && data=$CIFAR
-  $PY "$ROOT/benchmarks/peer/peer.py" --recipe "$1" --data "$data" --threads "$THREADS" ${2:-} \
+peer() { # recipe [--channels-last | --pipeline authors]
+  local data=$FASHION_MNIST recipe=$1
+  [[ $recipe == cifar ]] && data=$CIFAR
+  shift
+  $PY "$ROOT/benchmarks/peer/peer.py" --recipe "$recipe" --data "$data" --threads "$THREADS" --workers "$WORKERS" "$@" \
     | $PY -c "import json,sys; print(json.loads(sys.stdin.read())['images_per_second'])"
 }
 load() { cut -d' ' -f1 /proc/loadavg; }
 
-# PyTorch runs the recipes as the authors' code does (NCHW); for ResNet-32, which the app runs on channels-last
-# activations, also with torch.channels_last (last two columns).
-echo "| round | recipe | load before | app images/s | PyTorch images/s | app / PyTorch | PyTorch channels-last images/s | app / PyTorch channels-last |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|"
+# Two comparisons per recipe and round, each pair run one after the other, alternating which goes first:
+#  - gradient balance off in both: the app against PyTorch written to be fast (NCHW as the authors run the model, and
+#    for ResNet-32, which the app runs on channels-last activations, also torch.channels_last);
+#  - the pipelines as they are: the app with gradient_balance: true against the authors' loop (torchvision/PIL loader
+#    with $WORKERS workers, their loss, the per-class-pair gradient-balance loop and loss.item() every step).
+echo "| round | recipe | load before | app | PyTorch fast | app / fast | PyTorch fast channels-last | app / channels-last | app, gradient balance | authors' pipeline | app / authors' |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for r in $(seq 1 "$ROUNDS"); do
   for recipe in fmnist cifar; do
     l=$(load)
     c=nan
     if (( r % 2 )); then
       a=$(ours $recipe $r); p=$(peer $recipe); [[ $recipe == cifar ]] && c=$(peer $recipe --channels-last)
+      g=$(ours $recipe $r true); q=$(peer $recipe --pipeline authors)
     else
+      q=$(peer $recipe --pipeline authors); g=$(ours $recipe $r true)
       [[ $recipe == cifar ]] && c=$(peer $recipe --channels-last); p=$(peer $recipe); a=$(ours $recipe $r)
     fi
     $PY -c "
 import sys, math
-r, rec, l, a, p, c = sys.argv[1:]; a, p, c = float(a), float(p), float(c)
+r, rec, l, a, p, c, g, q = sys.argv[1:]; a, p, c, g, q = map(float, (a, p, c, g, q))
 cl = '-' if math.isnan(c) else f'{c:.0f}'
 ratio = '-' if math.isnan(c) else f'{a / c:.2f}'
-print(f'| {r} | {rec} | {l} | {a:.0f} | {p:.0f} | {a / p:.2f} | {cl} | {ratio} |')" "$r" "$recipe" "$l" "$a" "$p" "$c"
+print(f'| {r} | {rec} | {l} | {a:.0f} | {p:.0f} | {a / p:.2f} | {cl} | {ratio} | {g:.0f} | {q:.0f} | {g / q:.2f} |')" \
+      "$r" "$recipe" "$l" "$a" "$p" "$c" "$g" "$q"
   done
 done
 echo
