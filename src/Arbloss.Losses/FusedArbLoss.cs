@@ -18,9 +18,10 @@ namespace Arbloss.Losses
     /// <para>
     /// Backward: the gradient <c>(p - onehot(y)) * dL</c> is written into the saved probabilities in place. Against
     /// autograd's cross-entropy this saves the exponential of the log-softmax backward and two [B, C] allocations,
-    /// which is what makes it faster than <c>cross_entropy</c> itself once B x C is large (0.75-0.95x at (512, 1000) and
-    /// (256, 8142) in all three setups of benchmarks/README.md). It costs a fixed managed overhead per call (about
-    /// 40 us: TorchSharp's custom-function machinery), so small batches use the composition instead
+    /// which is what makes it faster than <c>cross_entropy</c> itself once B x C is large on the CPU (0.64-0.90x of its
+    /// time at (512, 1000) and (256, 8142) on a fresh or reused leaf, 0.91-1.11x for a whole step with a linear head,
+    /// BenchmarkDotNet at 2 threads in benchmarks/README.md). It costs a fixed managed overhead per call (tens of
+    /// microseconds: TorchSharp's custom-function machinery), so small batches use the composition instead
     /// (<see cref="Functional.FusedMinElements"/>). On a fresh leaf (no gradient yet) the engine copies the returned
     /// gradient once instead of adopting it, because this class's wrapper still refers to it (TorchSharp offers no
     /// way to drop it before the engine accumulates); that copy is in the numbers above.
