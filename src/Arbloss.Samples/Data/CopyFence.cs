@@ -36,7 +36,9 @@ namespace Arbloss.Samples.Data
         public void Signal()
         {
             long ticket = Interlocked.Increment(ref _issued);
-            _deviceTicket.fill_(ticket);
+            // Disposed here (TorchSharp frees Scalars in the finalizer only): the kernel takes the value at launch.
+            using var value = ticket.ToScalar();
+            _deviceTicket.fill_(value);
             _hostFlag.copy_(_deviceTicket, nonBlocking: true);
         }
 

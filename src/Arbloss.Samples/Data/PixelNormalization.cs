@@ -15,6 +15,9 @@ namespace Arbloss.Samples.Data
     /// </summary>
     public sealed class PixelNormalization
     {
+        // Made once (TorchSharp frees Scalars in the finalizer only; a Scalar per batch pins holes in glibc's heap).
+        private static readonly Scalar One = 1.ToScalar();
+
         private readonly float[] _scale;
         private readonly float[] _shift;
         private readonly object _gate = new();
@@ -92,7 +95,7 @@ namespace Arbloss.Samples.Data
                 throw new ArgumentException($"Expected pixels [B, {Channels}, ...], got [{string.Join(", ", pixels.shape)}].", nameof(pixels));
             var (scale, shift) = On(pixels);
             var x = pixels.to_type(ScalarType.Float32);
-            return x.mul_(scale).add_(shift);
+            return x.mul_(scale).add_(shift, One);
         }
 
         private (Tensor Scale, Tensor Shift) On(Tensor like)

@@ -12,6 +12,9 @@ namespace Arbloss.Samples.Models
     /// </summary>
     public sealed class OptionABasicBlock : nn.Module<Tensor, Tensor>
     {
+        // Made once (TorchSharp frees Scalars in the finalizer only; a Scalar per forward pins holes in glibc's heap).
+        private static readonly Scalar One = 1.ToScalar();
+
         private readonly Conv2d conv1;
         private readonly BatchNorm2d bn1;
         private readonly Conv2d conv2;
@@ -54,7 +57,7 @@ namespace Arbloss.Samples.Models
                 long before = _padChannels / 2, after = _padChannels - before;
                 shortcut = nn.functional.pad(shortcut, new long[] { 0, 0, 0, 0, before, after });
             }
-            return nn.functional.relu(y.add_(shortcut)).MoveToOuterDisposeScope();
+            return nn.functional.relu(y.add_(shortcut, One)).MoveToOuterDisposeScope();
         }
     }
 }

@@ -17,6 +17,9 @@ namespace Arbloss.Samples.Models
         /// <summary>Ratio of output to inner width (4).</summary>
         public const int Expansion = 4;
 
+        // Made once (TorchSharp frees Scalars in the finalizer only; a Scalar per forward pins holes in glibc's heap).
+        private static readonly Scalar One = 1.ToScalar();
+
         // Field names are the torchvision module names (RegisterComponents uses them as state_dict keys).
         private readonly Conv2d conv1;
         private readonly BatchNorm2d bn1;
@@ -72,7 +75,7 @@ namespace Arbloss.Samples.Models
             x = relu.call(bn2.call(conv2.call(x)));
             x = bn3.call(conv3.call(x));
             var identity = downsample is null ? input : downsample.call(input);
-            x = x.add_(identity);
+            x = x.add_(identity, One);
             return relu.call(x).MoveToOuterDisposeScope();
         }
 
@@ -102,7 +105,7 @@ namespace Arbloss.Samples.Models
                 identity = LowPrecision.Replace(projected, LowPrecision.Norm((BatchNorm2d)children[1], projected), input);
                 if (!ReferenceEquals(cast, input)) cast.Dispose();
             }
-            x = x.add_(identity);
+            x = x.add_(identity, One);
             if (!ReferenceEquals(identity, input)) identity.Dispose();
             return relu.call(x).MoveToOuterDisposeScope();
         }

@@ -19,6 +19,9 @@ namespace Arbloss.Samples.Training
     /// samples within a micro-batch.</remarks>
     public static class GradientAccumulation
     {
+        // Made once (TorchSharp frees Scalars in the finalizer only; a Scalar per step pins holes in glibc's heap).
+        private static readonly Scalar One = 1.ToScalar();
+
         /// <summary>Whether <paramref name="criterion"/> counts the classes of its batch (ARB-Loss with batch counts), so
         /// that accumulation must hand it the counts of the whole effective batch.</summary>
         /// <param name="criterion">The loss module.</param>
@@ -85,7 +88,9 @@ namespace Arbloss.Samples.Training
                 if (mixedTargets is null) return a.MoveToOuterDisposeScope();
                 if (!(lambda >= 0 && lambda <= 1)) throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "The mixup weight must lie in [0, 1].");
                 var b = arb.forward(logits, mixedTargets, effectiveCounts);
-                return a.mul(lambda).add(b.mul(1 - lambda)).MoveToOuterDisposeScope();
+                using var weightA = lambda.ToScalar();
+                using var weightB = (1 - lambda).ToScalar();
+                return a.mul(weightA).add(b.mul(weightB), One).MoveToOuterDisposeScope();
             }
             return mixedTargets is null
                 ? criterion.call(logits, targets)

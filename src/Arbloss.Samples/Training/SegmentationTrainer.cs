@@ -36,6 +36,11 @@ namespace Arbloss.Samples.Training
         /// <summary>Mask value of pixels without a class: no loss, no count, not evaluated.</summary>
         public const long IgnoreIndex = 255;
 
+        // Made once: TorchSharp frees Scalars in the finalizer only, and a Scalar per step pins holes in glibc's heap
+        // next to the step's large buffers.
+        private static readonly Scalar Ignore = IgnoreIndex.ToScalar();
+        private static readonly Scalar One = 1.ToScalar();
+
         /// <summary>The CSV log's header row.</summary>
         public const string CsvHeader = "epoch,lr,train_loss,train_pixel_acc,miou,pixel_acc,mean_class_acc,fw_iou,many,medium,few,tail_class_iou,seconds,images_per_second";
 
@@ -421,10 +426,10 @@ namespace Arbloss.Samples.Training
                         if (balance is not null) balance.AddDense(features.detach(), PixelSumLogitGradient(criterion.Module, logits, y), y, IgnoreIndex);
                         using (no_grad())
                         {
-                            var valid = y.ne(IgnoreIndex);
-                            sums[0].add_(batchLoss.detach().to_type(ScalarType.Float64));
-                            sums[1].add_(logits.argmax(1).eq(y).logical_and(valid).sum());
-                            sums[2].add_(valid.sum());
+                            var valid = y.ne(Ignore);
+                            sums[0].add_(batchLoss.detach().to_type(ScalarType.Float64), One);
+                            sums[1].add_(logits.argmax(1).eq(y).logical_and(valid).sum(), One);
+                            sums[2].add_(valid.sum(), One);
                         }
                         seen += batch.Size;
                         done++;
@@ -455,7 +460,7 @@ namespace Arbloss.Samples.Training
             var z = logits.detach().clone().requires_grad_(true);
             var value = criterion.call(z, targets);
             var g = torch.autograd.grad(new[] { value }, new[] { z })[0];
-            return g.mul(targets.ne(IgnoreIndex).sum()).detach();
+            return g.mul(targets.ne(Ignore).sum()).detach();
         }
 
         private string? ResumeCheckpoint()

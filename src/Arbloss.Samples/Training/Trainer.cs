@@ -27,6 +27,10 @@ namespace Arbloss.Samples.Training
     /// </summary>
     public sealed class Trainer
     {
+        // Made once: TorchSharp frees Scalars in the finalizer only, and a Scalar per step pins holes in glibc's heap
+        // next to the step's large buffers. Values that depend on the step are `using` locals.
+        private static readonly Scalar One = 1.ToScalar();
+
         private readonly TrainingConfig _config;
         private readonly TrainerOptions _options;
         private readonly ITrainingObserver _observer;
@@ -559,13 +563,22 @@ namespace Arbloss.Samples.Training
                         else
                         {
                             batchLoss = GradientAccumulation.MicroBatchLoss(criterion.Module, logits, y, targetsB, lambda, counts);
-                            (steps == 1 ? batchLoss : batchLoss.mul(batch.Size / groupSize)).backward();
+                            if (steps == 1)
+                            {
+                                batchLoss.backward();
+                            }
+                            else
+                            {
+                                using var share = (batch.Size / groupSize).ToScalar();
+                                batchLoss.mul(share).backward();
+                            }
                         }
                         if (lastOfGroup) optimizer.step();
                         using (no_grad())
+                        using (var size = batch.Size.ToScalar())
                         {
-                            sums[0].add_(batchLoss.detach().to_type(ScalarType.Float64), batch.Size);
-                            sums[1].add_(logits.argmax(1).eq(y).sum());
+                            sums[0].add_(batchLoss.detach().to_type(ScalarType.Float64), size);
+                            sums[1].add_(logits.argmax(1).eq(y).sum(), One);
                         }
                         if (balance is not null)
                         {
@@ -614,7 +627,17 @@ namespace Arbloss.Samples.Training
             var perm = new long[batch.Size];
             for (int i = 0; i < perm.Length; i++) perm[i] = drawn.Permutation[i];
             var index = DeviceUpload.Int64(perm, device);
-            var mixed = lam == 1.0 ? x.clone() : x.mul(lam).add(x.index_select(0, index).mul(1 - lam));
+            Tensor mixed;
+            if (lam == 1.0)
+            {
+                mixed = x.clone();
+            }
+            else
+            {
+                using var keep = lam.ToScalar();
+                using var rest = (1 - lam).ToScalar();
+                mixed = x.mul(keep).add(x.index_select(0, index).mul(rest), One);
+            }
             return (mixed, y.index_select(0, index), lam);
         }
 
@@ -628,7 +651,11 @@ namespace Arbloss.Samples.Training
             var z = logits.detach().clone().requires_grad_(true);
             var value = GradientAccumulation.MicroBatchLoss(criterion, z, targets, null, 1.0, counts).sum();
             var g = torch.autograd.grad(new[] { value }, new[] { z })[0];
-            if (criterion.reduction == nn.Reduction.Mean) g = g.mul(logits.size(0));
+            if (criterion.reduction == nn.Reduction.Mean)
+            {
+                using var size = logits.size(0).ToScalar();
+                g = g.mul(size);
+            }
             return g.detach();
         }
     }
