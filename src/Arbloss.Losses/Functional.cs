@@ -86,7 +86,8 @@ namespace Arbloss.Losses
         {
             if (target is null || target.IsInvalid || target.dtype != ScalarType.Int64 || target.numel() == 0) return false;
             using var ignore = ignoreIndex.ToScalar();
-            using var hit = target.eq(ignore).any();
+            using var equal = target.eq(ignore);
+            using var hit = equal.any();
             return hit.item<bool>();
         }
 
