@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.IO.Compression;
@@ -30,35 +29,12 @@ namespace Arbloss.Losses.Tests.Build
             try { Directory.Delete(_work, recursive: true); } catch (IOException) { }
         }
 
-        private static string RepositoryRoot()
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Arbloss.Losses.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("Arbloss.Losses.sln not found above " + AppContext.BaseDirectory);
-        }
-
         private string Run(string workingDirectory, string arguments, int timeoutSeconds = 600)
         {
-            var psi = new ProcessStartInfo("dotnet", arguments)
-            {
-                WorkingDirectory = workingDirectory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-            psi.Environment["DOTNET_NOLOGO"] = "1";
-            psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-            using var process = Process.Start(psi)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(timeoutSeconds * 1000))
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail($"dotnet {arguments} timed out after {timeoutSeconds} s");
-            }
-            var text = stdout.Result + stderr.Result;
+            var (exitCode, stdout, stderr) = DotnetCli.Run(workingDirectory, arguments, timeoutSeconds);
+            var text = stdout + stderr;
             _output.WriteLine($"$ dotnet {arguments}\n{text}");
-            Assert.True(process.ExitCode == 0, $"dotnet {arguments} exited with {process.ExitCode}:\n{text}");
+            Assert.True(exitCode == 0, $"dotnet {arguments} exited with {exitCode}:\n{text}");
             return text;
         }
 
@@ -140,7 +116,7 @@ Console.WriteLine(FormattableString.Invariant($""loss={value.item<float>():R}"")
         public void PackedIntoALocalFolderAndAddedWithDotnetAddPackageItLoadsTorchSharp()
         {
             // The README's steps: pack into a folder, point a nuget.config beside the app at it (a relative path), add the package.
-            var root = RepositoryRoot();
+            var root = DotnetCli.RepositoryRoot();
             var feed = Path.Combine(_work, "arbloss-feed");
             // A version of its own, so a stale copy in the global packages folder is never picked up.
             var version = "0.0.0-consumer." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
@@ -177,7 +153,7 @@ Console.WriteLine(FormattableString.Invariant($""loss={value.item<float>():R}"")
         {
             // The README's steps for a clone: dotnet add reference, the TorchSharp backend, and the one Import line
             // (a ProjectReference does not import a package's buildTransitive targets).
-            var root = RepositoryRoot();
+            var root = DotnetCli.RepositoryRoot();
             var app = NewConsoleApp("fromsource");
             Run(app, $"add reference \"{Path.Combine(root, "src", "Arbloss.Losses", "Arbloss.Losses.csproj")}\"");
             Run(app, "add package TorchSharp-cpu --version 0.107.0");
