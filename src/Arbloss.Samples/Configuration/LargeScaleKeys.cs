@@ -11,19 +11,31 @@ namespace Arbloss.Samples.Configuration
         /// <summary>Throws a <see cref="ConfigException"/> naming the key when a large-scale key does not fit the rest of the config.</summary>
         public static void Validate(TrainingConfig cfg, DatasetFacts dataset, IReadOnlySet<string> set, Func<string, string> whereOf)
         {
-            bool imageList = dataset.IsImageList;
             foreach (var key in new[] { "image_root", "image_size" })
-                if (set.Contains(key) && !imageList && !(key == "image_size" && dataset.IsSegmentation))
-                    throw new ConfigException(key, $"{whereOf(key)}: '{key}' applies to the list-file datasets (imagenet-lt, inaturalist2018, places-lt, seg-list){(key == "image_size" ? " and synthetic-seg" : "")}, not to {cfg.Dataset}; remove it.");
+            {
+                Func<DatasetFacts, bool> takes = key == "image_size" ? d => d.IsImageList || d.IsSegmentation : d => d.IsImageList;
+                if (set.Contains(key) && !takes(dataset))
+                    throw new ConfigException(key, $"{whereOf(key)}: '{key}' applies to {DatasetsWhere(takes)}, not to {cfg.Dataset}; remove it.");
+            }
             foreach (var key in new[] { "train_scenes", "test_scenes" })
-                if (set.Contains(key) && !(dataset.IsSegmentation && !imageList))
-                    throw new ConfigException(key, $"{whereOf(key)}: '{key}' applies to the generated segmentation dataset synthetic-seg, not to {cfg.Dataset}; remove it.");
+            {
+                Func<DatasetFacts, bool> generated = d => d.IsSegmentation && !d.IsImageList;
+                if (set.Contains(key) && !generated(dataset))
+                    throw new ConfigException(key, $"{whereOf(key)}: '{key}' applies to the generated segmentation datasets ({DatasetsWhere(generated)}), not to {cfg.Dataset}; remove it.");
+            }
             var modelKeys = new List<(string Key, bool On)> { ("pretrained", cfg.Pretrained.Length > 0), ("freeze_backbone", cfg.FreezeBackbone), ("bf16", cfg.Bf16) };
             foreach (var (key, on) in modelKeys)
                 if (on && !ConfigLoader.Vocabulary.IsLargeBackbone(cfg.Backbone))
                     throw new ConfigException(key, $"{whereOf(key)}: '{key}' needs an ImageNet-size backbone ({string.Join(", ", ConfigLoader.Vocabulary.BackboneNames.Where(ConfigLoader.Vocabulary.IsLargeBackbone))}), not {cfg.Backbone}.");
             if (cfg.BatchSize % cfg.AccumulationSteps != 0)
                 throw new ConfigException("accumulation_steps", $"{whereOf("accumulation_steps")}: 'accumulation_steps' ({cfg.AccumulationSteps}) must divide batch_size ({cfg.BatchSize}) so that every micro-batch has the same size (e.g. 1024 = 8 x 128).");
+        }
+
+        /// <summary>The registered datasets with a property, for messages (e.g. "imagenet-lt, inaturalist2018, places-lt").</summary>
+        private static string DatasetsWhere(Func<DatasetFacts, bool> property)
+        {
+            var vocabulary = ConfigLoader.Vocabulary;
+            return string.Join(", ", vocabulary.DatasetNames.Where(n => vocabulary.FindDataset(n) is { } facts && property(facts)));
         }
     }
 }

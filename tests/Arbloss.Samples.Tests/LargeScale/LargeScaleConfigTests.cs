@@ -53,6 +53,16 @@ namespace Arbloss.Samples.Tests.LargeScale
             Assert.Contains(key, e.Message);
         }
 
+        [Theory]
+        [InlineData("image_root: /data\n", "'image_root' applies to imagenet-lt, inaturalist2018, places-lt, seg-list, not to cifar10")]
+        [InlineData("image_size: 64\n", "'image_size' applies to imagenet-lt, inaturalist2018, places-lt, synthetic-seg, seg-list, not to cifar10")]
+        [InlineData("train_scenes: 10\n", "'train_scenes' applies to the generated segmentation datasets (synthetic-seg), not to cifar10")]
+        public void AKeyOfOtherDatasetsNamesTheRegisteredDatasetsThatTakeIt(string yaml, string expected)
+        {
+            var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("dataset: cifar10\n" + yaml, "bad.yaml"));
+            Assert.Contains(expected, e.Message);
+        }
+
         [Fact]
         public void MissingDataPathSaysWhereTheListsGo()
         {
